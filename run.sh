@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# shengqing developer entry point. Two commands do everything on a fresh Debian machine with Python 3.11:
+#   ./run.sh serve   set up .venv, dependencies and the voice model, then start the HTTP service
+#   ./run.sh test    set up everything the tests need, then run lint, type checks and the whole test suite
+# Other: ./run.sh setup | bench [--quick] | say TEXT...
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+VENV=.venv
+
+log() { printf '\033[1m[shengqing]\033[0m %s\n' "$*" >&2; }
+
+apt_install() {  # install Debian packages that are missing (tests need a browser, redis and sox)
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  log "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+setup() {  # $1 = "dev" to add test dependencies
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV with $($PYTHON --version)"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local extra=""; [ "${1:-}" = "dev" ] && extra="[dev]"
+  local stamp="$VENV/.installed$extra"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    log "installing shengqing$extra and its dependencies"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extra"
+    touch "$stamp"
+  fi
+  "$VENV/bin/shengqing" models install
+}
+
+case "${1:-}" in
+  setup) setup dev ;;
+  serve)
+    shift; setup
+    log "starting the service on http://${SHENGQING_HOST:-127.0.0.1}:${SHENGQING_PORT:-8000}"
+    exec "$VENV/bin/shengqing" serve "$@" ;;
+  test)
+    shift
+    apt_install redis-server chromium sox
+    setup dev
+    log "ruff";  "$VENV/bin/ruff" check src tests benchmarks
+    log "mypy";  "$VENV/bin/mypy"
+    log "pytest"; "$VENV/bin/python" -m pytest "$@" ;;
+  bench) shift; setup dev; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
+  say) shift; setup; exec "$VENV/bin/shengqing" say "$@" ;;
+  *) echo "usage: ./run.sh serve|test|setup|bench|say" >&2; exit 2 ;;
+esac

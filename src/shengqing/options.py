@@ -1,0 +1,73 @@
+"""Per-request synthesis options, validated with errors that name the field, the value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import InvalidOptionError
+
+SPEED_RANGE = (0.5, 2.0)
+INTENSITY_RANGE = (0.0, 2.0)
+PITCH_RANGE = (-12.0, 12.0)
+VOLUME_RANGE = (0.0, 2.0)
+
+
+def _number(name: str, value: Any, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise InvalidOptionError(f"{name} must be a number from {low:g} to {high:g}", field=name,
+                                     value=value, hint=f"allowed: {low:g}–{high:g}") from None
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InvalidOptionError(f"{name} must be from {low:g} to {high:g}, got {value!r}", field=name,
+                                 value=value, hint=f"allowed: {low:g}–{high:g}")
+    return number
+
+
+@dataclass(frozen=True)
+class SynthesisOptions:
+    """What one request may change. Defaults give the natural neutral voice.
+
+    * ``speed`` 0.5–2.0: 1.0 natural, 2.0 twice as fast.
+    * ``emotion`` a preset name or alias (``shengqing emotions`` lists them), ``intensity`` 0.0–2.0.
+    * ``pitch`` in semitones, ``volume`` a linear gain 0.0–2.0 (a limiter prevents clipping).
+    """
+
+    speed: float = 1.0
+    emotion: str = "neutral"
+    intensity: float = 1.0
+    pitch: float = 0.0
+    volume: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "speed", _number("speed", self.speed, SPEED_RANGE))
+        object.__setattr__(self, "intensity", _number("intensity", self.intensity, INTENSITY_RANGE))
+        object.__setattr__(self, "pitch", _number("pitch", self.pitch, PITCH_RANGE))
+        object.__setattr__(self, "volume", _number("volume", self.volume, VOLUME_RANGE))
+        if not isinstance(self.emotion, str):
+            raise InvalidOptionError("emotion must be a string", field="emotion", value=self.emotion)
+        from .emotion import canonical_emotion
+
+        object.__setattr__(self, "emotion", canonical_emotion(self.emotion))
+
+    @classmethod
+    def from_kwargs(cls, **options: Any) -> SynthesisOptions:
+        allowed = set(cls.__dataclass_fields__)
+        unknown = sorted(set(options) - allowed)
+        if unknown:
+            raise InvalidOptionError(f"unknown option {unknown[0]!r}", field=unknown[0],
+                                     hint=f"allowed options: {', '.join(sorted(allowed))}")
+        return cls(**{k: v for k, v in options.items() if v is not None})
+
+    def replace(self, **changes: Any) -> SynthesisOptions:
+        merged = asdict(self)
+        merged.update({k: v for k, v in changes.items() if v is not None})
+        return SynthesisOptions(**merged)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

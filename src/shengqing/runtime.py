@@ -1,0 +1,130 @@
+"""LiteRT interpreters with a fixed threading contract, and the kernel modes.
+
+Every interpreter runs with ``num_threads=1``. LiteRT's multi-threaded kernels split reductions by thread
+count, so the vocoder's PCM would change with the machine's core count; with one thread per interpreter the
+arithmetic is the same everywhere, and shengqing gets its parallelism from several interpreters working on
+different vocoder windows, phrases and requests instead (see :mod:`shengqing.vocoder`).
+
+Kernel modes:
+
+* ``fast`` (default) — LiteRT's optimised builtin kernels with the XNNPACK delegate. Bit-identical across
+  runs, processes, thread counts and workers on one CPU family; the optimised kernels choose code paths by
+  CPU instruction set (SSE/AVX2/AVX-512…), so bits may differ between CPU families.
+* ``reference`` — LiteRT's reference kernels (``BUILTIN_REF``): plain C++ loops that do not dispatch on the
+  instruction set, so the same bits on any machine. About 20× slower.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import threading
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError
+
+
+class KernelMode(StrEnum):
+    FAST = "fast"
+    REFERENCE = "reference"
+
+    @classmethod
+    def parse(cls, value: str | KernelMode | None, *, field: str = "kernels") -> KernelMode:
+        """``None`` → ``$SHENGQING_KERNELS`` or ``fast``; anything else must name a mode."""
+        if isinstance(value, KernelMode):
+            return value
+        raw = value if value is not None else os.environ.get("SHENGQING_KERNELS", "fast")
+        try:
+            return cls(raw.strip().lower())
+        except ValueError:
+            raise ConfigError(f"unknown kernel mode {raw!r}", field=field, value=raw,
+                              hint="use 'fast' or 'reference'") from None
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """LiteRT's C++ logger prints "INFO: Created … XNNPACK delegate" to fd 2 and has no switch for it."""
+    with _STDERR_LOCK:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as devnull:
+                os.dup2(devnull.fileno(), 2)
+                yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def make_interpreter(model: bytes, mode: KernelMode) -> Any:
+    """A single-threaded LiteRT interpreter over ``model`` for the given kernel mode."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    resolver = OpResolverType.BUILTIN_REF if mode is KernelMode.REFERENCE else OpResolverType.AUTO
+    with _native_stderr_silenced():
+        return Interpreter(model_content=model, num_threads=1, experimental_op_resolver_type=resolver)
+
+
+def allocate(interpreter: Any) -> None:
+    """``allocate_tensors`` with LiteRT's delegate log kept off stderr (the delegate is applied here)."""
+    with _native_stderr_silenced():
+        interpreter.allocate_tensors()
+
+
+def runtime_versions() -> dict[str, str]:
+    """Versions of the libraries that can change the audio (part of the environment fingerprint)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("ai-edge-litert", "numpy", "soundfile", "pypinyin", "jieba", "g2pM", "wetext"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "missing"
+    import soundfile
+
+    found["libsndfile"] = str(soundfile.__libsndfile_version__)
+    found["numpy_simd"] = ",".join(sorted(_numpy_simd()))
+    return found
+
+
+def _numpy_simd() -> set[str]:
+    try:
+        module = importlib.import_module("numpy._core._multiarray_umath")
+    except ImportError:  # pragma: no cover - older numpy
+        return set()
+    features: dict[str, bool] = module.__cpu_features__
+    return {name for name, enabled in features.items() if enabled and name.startswith(("AVX", "SSE", "FMA"))}
+
+
+def cpu_description() -> dict[str, Any]:
+    """CPU model, core count and the SIMD flags that select fast-kernel code paths."""
+    model = "unknown"
+    flags: list[str] = []
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name") and model == "unknown":
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    wanted = ("avx", "sse4", "fma", "f16c", "avx512")
+                    flags = sorted({f for f in line.split(":", 1)[1].split() if f.startswith(wanted)})
+    except OSError:
+        pass
+    return {"model": model, "cores": os.cpu_count() or 1, "simd_flags": flags,
+            "machine": os.uname().machine}
+
+
+def as_float32(array: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(array, dtype=np.float32)
