@@ -66,9 +66,20 @@ def test_corrupt_file_is_detected_at_load_and_by_verify(tmp_path: Path, wheel_pa
     result = subprocess.run([sys.executable, "-m", "shengqing.cli", "models", "--home", str(tmp_path), "verify"],
                             capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "mb_melgan.tflite: sha256 mismatch" in result.stderr
+    assert result.stderr.count("\n") == 1 and f"{VOCODER_FILE}: sha256 mismatch" in result.stderr
     # reinstalling repairs it
     assert ModelStore(tmp_path).install(wheel_path, force=True).verify() == []
+
+
+def test_model_from_another_converter_version_is_reinstalled(tmp_path: Path, wheel_path: Path) -> None:
+    store = ModelStore(tmp_path)
+    model = store.install(wheel_path)
+    manifest = json.loads((model.directory / MANIFEST_FILE).read_text())
+    manifest["converter"]["repair_version"] = "0"
+    (model.directory / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(ModelNotInstalledError, match="another shengqing version"):
+        store.get()
+    assert store.ensure(quiet=True).verify() == []
 
 
 def test_install_is_a_no_op_when_valid(tmp_path: Path, wheel_path: Path) -> None:

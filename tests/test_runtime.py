@@ -83,6 +83,14 @@ def test_windowed_vocoding_equals_whole_for_any_cut(mel: np.ndarray, installed_m
         assert np.array_equal(vocoder.vocode(mel, pieces=pieces), whole), pieces
 
 
+@pytest.mark.parametrize("mode", [KernelMode.FAST, KernelMode.REFERENCE])
+def test_optimized_vocoder_is_bit_identical_to_the_original(mel: np.ndarray, installed_model: InstalledModel,
+                                                            mode: KernelMode) -> None:
+    original = Vocoder(installed_model.read_verified("mb_melgan_original.tflite"), mode)
+    optimized = Vocoder(installed_model.read_verified(VOCODER_FILE), mode)
+    assert np.array_equal(original.vocode(mel[:150]), optimized.vocode(mel[:150]))
+
+
 def test_plan_windows_covers_every_frame_once() -> None:
     for frames in (1, 5, 100, 401, 1000):
         for pieces in (1, 2, 3, 8):

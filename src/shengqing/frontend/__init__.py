@@ -34,7 +34,8 @@ def preload(background: bool = False) -> threading.Thread | None:
 
 __all__ = [
     "FORCED_SPLIT_PAUSE_MS", "MAX_PHRASE_SYLLABLES", "PARAGRAPH_PAUSE_MS", "PAUSE_MS", "SYLLABLE_TABLE", "SYMBOLS",
-    "EvalResult", "Frontend", "FrontendTrace", "Lexicon", "Phrase", "SentenceTrace", "eval_polyphone", "normalize", "preload",
+    "EvalResult", "Frontend", "FrontendTrace", "Lexicon", "Phrase", "SentenceTrace", "eval_polyphone", "normalize",
+    "preload",
 ]
 
 

@@ -52,6 +52,11 @@ _pinyin_fn: Any = None
 _phrases: Any = None
 
 
+def _unknown(chars: str) -> Any:
+    # pypinyin accepts a list here (one placeholder per character) although its stub says str
+    return ["?"] * len(chars)
+
+
 def _load() -> tuple[Any, Any]:
     global _pinyin_fn, _phrases
     if _pinyin_fn is None:
@@ -62,7 +67,7 @@ def _load() -> tuple[Any, Any]:
 
                 def reading(word: str) -> list[str]:
                     return list(pypinyin.lazy_pinyin(word, style=pypinyin.Style.TONE3, neutral_tone_with_five=True,
-                                                     errors=lambda x: ["?"] * len(x)))
+                                                     errors=_unknown))
 
                 _phrases = PHRASES_DICT
                 _pinyin_fn = reading
@@ -123,6 +128,19 @@ def choose(sentence: str, i: int, word: str, dict_reading: str, pred: polyphone.
     return max(scores, key=lambda c: scores[c])
 
 
+def _curated_spans(word: str, base: list[str]) -> list[str] | None:
+    """Curated readings of sub-words inside a longer dictionary word (银行行长 ⊃ 行长)."""
+    found = False
+    out = list(base)
+    for length in (4, 3, 2):
+        for a in range(len(word) - length + 1):
+            reading = WORD_READINGS.get(word[a:a + length])
+            if reading is not None:
+                out[a:a + length] = reading
+                found = True
+    return out if found else None
+
+
 def resolve(tokens: list[Token], sentence: str, offsets: list[int]) -> None:
     """Fill ``pinyin`` of the ``zh`` tokens in place.
 
@@ -138,6 +156,8 @@ def resolve(tokens: list[Token], sentence: str, offsets: list[int]) -> None:
         if len(base) != len(tok.word):
             base = [dict_pinyin(c)[0] for c in tok.word]
         curated = WORD_READINGS.get(tok.word)
+        if curated is None and len(tok.word) > 2:
+            curated = _curated_spans(tok.word, base)
         out: list[str] = []
         for i in range(len(tok.word)):
             syl = base[i]

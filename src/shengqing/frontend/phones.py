@@ -8,7 +8,6 @@ rule from the standard initial/final combinations, so a new spelling variant onl
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from shengqing.errors import LexiconError
@@ -112,7 +111,6 @@ def _build_table() -> dict[str, tuple[str, str]]:
 #: Every valid toneless pinyin syllable (ü written ``v``) → (model initial, model final).
 SYLLABLE_TABLE: Final[dict[str, tuple[str, str]]] = _build_table()
 
-_TONED = re.compile(r"^([a-zê]+?)(r?)([1-5]?)$")
 
 
 def canonical(syllable: str) -> str:

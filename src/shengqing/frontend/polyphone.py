@@ -67,7 +67,7 @@ class PolyphoneModel:
         for ch, prons in cedict.items():
             if len(prons) < 2:
                 continue
-            cands = []
+            cands: list[tuple[str, int]] = []
             for p in prons:
                 syl = canonical(p)
                 if is_valid(syl) and p in class2idx and all(c[0] != syl for c in cands):

