@@ -86,6 +86,16 @@ def test_pauses_follow_punctuation(engine: Synthesizer) -> None:
     assert full_stop > comma > 0.1 * 24000
 
 
+def test_sentences_keep_their_pauses_in_long_text(engine: Synthesizer) -> None:
+    sentence = "这是一个用来测试停顿的句子，它有一点长，但是不会太长。"
+    chunks = list(engine.stream(sentence * 8 + "\n" + sentence))
+    # every sentence end (not only those inside one frontend call) is followed by a pause
+    for chunk in chunks[:-1]:
+        tail = chunk.samples[-int(0.15 * 24000):]
+        assert np.max(np.abs(tail)) < 300, chunk.text
+    assert len(chunks[-1].samples) > 0
+
+
 def test_closing_a_stream_early_is_clean(engine: Synthesizer) -> None:
     stream = engine.stream(LONG_TEXT * 3)
     first = next(stream)

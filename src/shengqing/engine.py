@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,16 @@ from . import emotion
 from .acoustic import AcousticModel, PhonemeControls
 from .audio import SAMPLE_RATE, Audio, AudioChunk, StageTimings
 from .errors import ConfigError, NothingToSayError
-from .frontend import MAX_PHRASE_SYLLABLES, Frontend, FrontendTrace, Lexicon, Phrase
+from .frontend import (
+    MAX_PHRASE_SYLLABLES,
+    PARAGRAPH_PAUSE_MS,
+    PAUSE_MS,
+    Frontend,
+    FrontendTrace,
+    Lexicon,
+    Phrase,
+    preload,
+)
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
 from .options import SynthesisOptions
 from .runtime import KernelMode
@@ -139,6 +148,7 @@ class Synthesizer:
     def __init__(self, *, home: str | Path | None = None, kernels: str | KernelMode | None = None,
                  threads: int | None = None, lexicon: Lexicon | None = None,
                  model: InstalledModel | None = None, auto_install: bool = True) -> None:
+        preload(background=True)  # the frontend's dictionaries load while the model does
         store = ModelStore(Path(home) if home is not None else None)
         self.model = model or (store.ensure() if auto_install else store.get())
         self.kernels = KernelMode.parse(kernels)
@@ -243,6 +253,11 @@ class Synthesizer:
             except NothingToSayError:
                 continue
             elapsed = (time.perf_counter() - start) / max(len(phrases), 1)
+            # the frontend ends its input without a pause; between blocks the punctuation decides it
+            # (the engine drops the pause after the very last phrase of the text)
+            last = phrases[-1]
+            pause = PARAGRAPH_PAUSE_MS if block.endswith("\n") else PAUSE_MS.get(last.final_punct, PAUSE_MS["。"])
+            phrases[-1] = replace(last, pause_ms=max(last.pause_ms, pause))
             for phrase in phrases:
                 yield self._planned(phrase, opts, elapsed)
 
