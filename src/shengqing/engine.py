@@ -6,7 +6,7 @@ windows and the following phrases run in parallel. The audio never depends on ``
 core count or whether the result is streamed (see :mod:`shengqing.vocoder` and :mod:`shengqing.runtime`).
 
 Bounds: one acoustic-model call covers one phrase of at most ``MAX_PHRASE_SYLLABLES`` syllables (≈ 120
-phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel frames (≈ 5 s of audio).
+phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel frames (3.2 s of audio).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from .options import SynthesisOptions
 from .runtime import KernelMode
 from .vocoder import Vocoder, plan_windows
 
-MAX_WINDOW_FRAMES = 400
+MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~110 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 _BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
 _BLOCK_CHARS = 120  # the frontend is called per block, so the first phrase is ready without reading it all
