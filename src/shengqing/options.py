@@ -16,13 +16,14 @@ VOLUME_RANGE = (0.0, 2.0)
 
 def _number(name: str, value: Any, bounds: tuple[float, float]) -> float:
     low, high = bounds
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise InvalidOptionError(f"{name} must be a number from {low:g} to {high:g}", field=name,
-                                     value=value, hint=f"allowed: {low:g}–{high:g}") from None
-    number = float(value)
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidOptionError(f"{name} must be a number from {low:g} to {high:g}", field=name,
+                                 value=value if isinstance(value, str | int | float) else repr(value),
+                                 hint=f"allowed: {low:g}–{high:g}") from None
     if not math.isfinite(number) or not low <= number <= high:
         raise InvalidOptionError(f"{name} must be from {low:g} to {high:g}, got {value!r}", field=name,
                                  value=value, hint=f"allowed: {low:g}–{high:g}")
