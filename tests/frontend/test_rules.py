@@ -28,9 +28,28 @@ def after(text: str) -> str:
     ("一个", "yi2 ge4"), ("一天", "yi4 tian1"), ("一年", "yi4 nian2"), ("一起", "yi4 qi3"),
     ("第一", "di4 yi1"), ("统一", "tong3 yi1"), ("看一看", "kan4 yi5 kan4"),
     ("不是", "bu2 shi4"), ("不好", "bu4 hao3"), ("好不好", "hao3 bu5 hao3"),
+    ("一一对应", "yi1 yi1 dui4 ying4"), ("不对", "bu2 dui4"), ("对不起", "dui4 bu5 qi3"), ("了不起", "liao3 bu5 qi3"),
+    ("看不见", "kan4 bu5 jian4"), ("第一个", "di4 yi1 ge4"), ("一个人", "yi2 ge4 ren2"),
 ])
 def test_tone_sandhi(text: str, expected: str) -> None:
     assert after(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我想买五把伞", "wo3 xiang2 mai3 wu2 ba2 san3"),   # 想买 | 五把伞: 买 stays 3 before wu2
+    ("我也很好", "wo2 ye3 hen2 hao3"),                 # cyclic, right to left: 很好 → 也 stays 3 → 我 rises
+    ("他也很好", "ta1 ye3 hen2 hao3"),
+    ("老师你好", "lao3 shi1 ni2 hao3"),
+    ("我有五百美元", "wo2 you3 wu2 bai2 mei3 yuan2"),
+    ("请你给我打水", "qing2 ni3 gei2 wo3 da2 shui3"),  # 请你 | 给我 | 打水
+    ("买水果", "mai3 shui2 guo3"),                     # 1+2: only the middle rises
+])
+def test_third_tone_across_words(text: str, expected: str) -> None:
+    assert " ".join(after(text).split()) == expected
+
+
+def test_no_sandhi_across_punctuation() -> None:
+    assert after("我，好") == "wo3 hao3"
 
 
 def test_yi_in_digit_strings() -> None:
@@ -42,6 +61,11 @@ def test_yi_in_digit_strings() -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("妈妈", "ma1 ma5"), ("看看", "kan4 kan5"), ("桌子", "zhuo1 zi5"), ("我们", "wo3 men5"),
     ("东西", "dong1 xi5"), ("他走进来了", "ta1 zou3 jin4 lai5 le5"), ("好吗", "hao3 ma5"),
+    ("事情", "shi4 qing5"), ("朋友", "peng2 you5"), ("时候", "shi2 hou5"), ("意思", "yi4 si5"), ("知道", "zhi1 dao5"),
+    ("告诉", "gao4 su5"), ("喜欢", "xi3 huan5"), ("明白", "ming2 bai5"), ("清楚", "qing1 chu5"), ("衣服", "yi1 fu5"),
+    ("先生", "xian1 sheng5"), ("漂亮", "piao4 liang5"), ("舒服", "shu1 fu5"), ("豆腐", "dou4 fu5"),
+    ("消息", "xiao1 xi5"), ("窗户", "chuang1 hu5"), ("眼睛", "yan3 jing5"), ("耳朵", "er3 duo5"),
+    ("头发", "tou2 fa5"), ("故事", "gu4 shi5"), ("钥匙", "yao4 shi5"), ("东西方向", "dong1 xi1 fang1 xiang4"),
 ])
 def test_neutral_tone(text: str, expected: str) -> None:
     assert after(text) == expected
@@ -66,7 +90,8 @@ def test_letters_are_read(text: str, syllables: int) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("银行", "yin2 hang2"), ("行长", "hang2 zhang3"), ("长发", "chang2 fa4"), ("重要", "zhong4 yao4"),
-    ("音乐", "yin1 yue4"),
+    ("音乐", "yin1 yue4"), ("他死得较为突然", "ta1 si3 de5 jiao4 wei2 tu1 ran2"), ("出差", "chu1 chai1"),
+    ("预见性地警告", "yu4 jian4 xing4 de5 jing3 gao4"),
 ])
 def test_polyphone_words(text: str, expected: str) -> None:
     assert after(text) == expected

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
-from shengqing.frontend import polyphone
+from shengqing.frontend import readings
 from shengqing.frontend import segment as segment_mod
-from shengqing.frontend.phones import canonical, is_valid
+from shengqing.frontend.phones import is_valid
 from shengqing.frontend.rules import CONTEXT_RULES, WORD_READINGS
+
+if TYPE_CHECKING:
+    from shengqing.frontend.polyphone import Prediction
 
 #: Log-score bonus of the reading given by pypinyin's phrase dictionary for the segmented word.
 DICT_WEIGHT: Final = 5.0
@@ -47,33 +49,6 @@ def is_hanzi(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-_lock = threading.Lock()
-_pinyin_fn: Any = None
-_phrases: Any = None
-
-
-def _unknown(chars: str) -> Any:
-    # pypinyin accepts a list here (one placeholder per character) although its stub says str
-    return ["?"] * len(chars)
-
-
-def _load() -> tuple[Any, Any]:
-    global _pinyin_fn, _phrases
-    if _pinyin_fn is None:
-        with _lock:
-            if _pinyin_fn is None:
-                import pypinyin
-                from pypinyin.constants import PHRASES_DICT
-
-                def reading(word: str) -> list[str]:
-                    return list(pypinyin.lazy_pinyin(word, style=pypinyin.Style.TONE3, neutral_tone_with_five=True,
-                                                     errors=_unknown))
-
-                _phrases = PHRASES_DICT
-                _pinyin_fn = reading
-    return _pinyin_fn, _phrases
-
-
 def segment(text: str) -> list[tuple[str, str]]:
     """Words with POS tags (jieba's dictionary, see :mod:`segment`; no HMM guessing of new words)."""
     return segment_mod.cut(text)
@@ -81,14 +56,12 @@ def segment(text: str) -> list[tuple[str, str]]:
 
 def dict_pinyin(word: str) -> list[str]:
     """pypinyin's reading of a word (phrase dictionary, then per-character default), canonical syllables."""
-    pinyin_fn, _ = _load()
-    return [canonical(p) for p in pinyin_fn(word)]
+    return readings.reading(word)
 
 
 def in_phrase_dict(word: str) -> bool:
     """True if pypinyin's phrase dictionary lists ``word`` (so its reading is word-specific)."""
-    _, phrases = _load()
-    return len(word) > 1 and word in phrases
+    return readings.in_phrase_dict(word)
 
 
 def _context_rule(sentence: str, i: int) -> str | None:
@@ -114,7 +87,7 @@ def _ngram_support(sentence: str, i: int) -> dict[str, int]:
     return support
 
 
-def choose(sentence: str, i: int, word: str, dict_reading: str, pred: polyphone.Prediction) -> str:
+def choose(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction) -> str:
     """Reading of the polyphone ``sentence[i]`` (inside ``word``) from all evidence (see module doc)."""
     ruled = _context_rule(sentence, i)
     if ruled is not None:
@@ -147,8 +120,11 @@ def resolve(tokens: list[Token], sentence: str, offsets: list[int]) -> None:
     ``sentence`` is the sentence text the tokens were cut from and ``offsets[i]`` the start of token i in it,
     so the BiLSTM sees the whole sentence as context.
     """
-    model = polyphone.model() if any(is_hanzi(c) for c in sentence) else None
-    preds = model.predict(sentence) if model is not None else {}
+    preds: dict[int, Prediction] = {}
+    if any(c in readings.polyphonic() for c in sentence):
+        from shengqing.frontend import polyphone  # numpy and the weights load only when needed
+
+        preds = polyphone.model().predict(sentence)
     for tok, start in zip(tokens, offsets, strict=True):
         if tok.kind != "zh" or tok.fixed:
             continue

@@ -120,8 +120,8 @@ def analyze_sentence(tokens: list[Token], trace: SentenceTrace | None = None) ->
     if current:
         phrases.append(RawPhrase(current, ""))
     for ph in phrases:
-        spoken = [t for t in ph.tokens if t.kind != "punct"]
-        sandhi.third_tone(prosody.prosodic_words(spoken))
+        us = prosody.units(ph.tokens)
+        sandhi.third_tone([u.tokens for u in us], [u.brk for u in us])
     if trace is not None:
         trace.pinyin_after.extend(" ".join(t.pinyin) for t in tokens if t.pinyin)
     return phrases
@@ -196,9 +196,9 @@ __all__ = [
 
 
 def preload() -> None:
-    """Load every lazily loaded resource now (dictionary, pypinyin, polyphone model)."""
-    from shengqing.frontend import polyphone, segment
+    """Load every lazily loaded resource now (word dictionary, readings, polyphone model)."""
+    from shengqing.frontend import polyphone, readings, segment
 
     segment.dictionary()
-    g2p.dict_pinyin("中")
+    readings.tables()
     polyphone.model()

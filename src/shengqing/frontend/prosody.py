@@ -40,6 +40,8 @@ SENTENCE_END: Final = frozenset("。！？\n")
 _LEAN_LEFT_POS: Final = ("u", "y", "e", "k")  # particles, modal particles, interjection tails, suffixes
 _LEAN_LEFT: Final = set("的地得了着过吗呢吧啊呀哇啦嘛们么")
 _BREAK_BEFORE_POS: Final = ("c", "p")  # conjunctions and prepositions start a prosodic phrase
+_PRONOUNS: Final = frozenset("我 你 他 她 它 您".split())
+_NUMERAL_CHARS: Final = set("零〇一二三四五六七八九十百千万亿两几")
 
 
 def syllable_count(tok: Token) -> int:
@@ -59,15 +61,34 @@ def prosodic_words(tokens: list[Token]) -> list[list[Token]]:
                                                                                   and tok.word in _LEAN_LEFT))
         # A lone adverb/adjective/verb monosyllable leans on the next short word (很|好 → 很好); pronouns,
         # numbers, conjunctions and prepositions keep their own prosodic word.
-        prev_mono = bool(groups) and size == 1 and groups[-1][0].kind == "zh" \
-            and groups[-1][0].pos.startswith(("d", "zg", "a", "v", "b"))
-        if groups and lean_left and size + n <= _MAX_WORD + 1 and groups[-1][-1].kind == "zh":
-            groups[-1].append(tok)
-        elif groups and prev_mono and tok.kind == "zh" and n <= 2 and not tok.pos.startswith(_BREAK_BEFORE_POS):
-            groups[-1].append(tok)  # a lone monosyllable joins the next short word (很|好 → 很好)
+        prev = groups[-1] if groups else []
+        prev_mono = size == 1 and prev[0].kind == "zh" and prev[0].pos.startswith(("d", "zg", "a", "v", "b"))
+        zh = tok.kind == "zh"
+        if prev and lean_left and size + n <= _MAX_WORD + 1 and prev[-1].kind == "zh":
+            prev.append(tok)
+        elif prev and zh and _measure_join(prev, tok, size, n):
+            prev.append(tok)  # 五|把|伞 → 五把伞: a numeral takes its measure word and a one-syllable noun
+        elif prev_mono and zh and n == 1 and prev[0].pos.startswith("v") and tok.word in _PRONOUNS:
+            prev.append(tok)  # 给|我 → 给我: a one-syllable object pronoun leans on its verb
+        elif prev_mono and zh and n <= 2 and not tok.pos.startswith(_BREAK_BEFORE_POS) \
+                and not (n == 1 and tok.pos.startswith(("d", "zg"))):
+            prev.append(tok)  # a lone monosyllable joins the next short word (很|好 → 很好; 也|很好, not 也很|好)
         else:
             groups.append([tok])
     return groups
+
+
+def _is_numeral(tok: Token) -> bool:
+    return tok.kind == "zh" and (tok.pos.startswith("m") or all(c in _NUMERAL_CHARS for c in tok.word))
+
+
+def _measure_join(prev: list[Token], tok: Token, size: int, n: int) -> bool:
+    """Numeral + one-syllable measure word (+ one-syllable noun) form one prosodic word."""
+    if n != 1 or size > 2:
+        return False
+    if len(prev) == 1 and _is_numeral(prev[0]) and not _is_numeral(tok) and tok.word not in _LEAN_LEFT:
+        return True
+    return len(prev) == 2 and _is_numeral(prev[0]) and size == 2 and tok.pos.startswith("n")
 
 
 @dataclass

@@ -71,6 +71,68 @@ WORD_READINGS: Final[dict[str, list[str]]] = _readings("""
 看着 kan4 zhe5
 睡着 shui4 zhao2
 一会儿 yi2 hui4 er5
+了不起 liao3 bu5 qi3
+对不起 dui4 bu5 qi3
+看不起 kan4 bu5 qi3
+来不及 lai2 bu5 ji2
+说不定 shuo1 bu5 ding4
+怪不得 guai4 bu5 de5
+巴不得 ba1 bu5 de5
+舍不得 she3 bu5 de5
+恨不得 hen4 bu5 de5
+受不了 shou4 bu5 liao3
+免不了 mian3 bu5 liao3
+少不了 shao3 bu5 liao3
+了结 liao3 jie2
+了如指掌 liao3 ru2 zhi3 zhang3
+一目了然 yi1 mu4 liao3 ran2
+长大 zhang3 da4
+成长 cheng2 zhang3
+生长 sheng1 zhang3
+长辈 zhang3 bei4
+长期 chang2 qi1
+长城 chang2 cheng2
+重量 zhong4 liang4
+重复 chong2 fu4
+行业 hang2 ye4
+行为 xing2 wei2
+自行车 zi4 xing2 che1
+发行 fa1 xing2
+只有 zhi3 you3
+一只 yi4 zhi1
+随便 sui2 bian4
+乐器 yue4 qi4
+朝鲜 chao2 xian3
+空调 kong1 tiao2
+差别 cha1 bie2
+出差 chu1 chai1
+差点 cha4 dian3
+多少 duo1 shao3
+少年 shao4 nian2
+好客 hao4 ke4
+中毒 zhong4 du2
+种子 zhong3 zi5
+种类 zhong3 lei4
+数学 shu4 xue2
+数据 shu4 ju4
+应该 ying1 gai1
+应用 ying4 yong4
+答应 da1 ying5
+空间 kong1 jian1
+空闲 kong4 xian2
+难过 nan2 guo4
+灾难 zai1 nan4
+中间 zhong1 jian1
+间接 jian4 jie1
+更加 geng4 jia1
+干净 gan1 jing4
+干部 gan4 bu4
+背景 bei4 jing3
+曾经 ceng2 jing1
+西藏 xi1 zang4
+宝藏 bao3 zang4
+正月 zheng1 yue4
+看守 kan1 shou3
 """)
 
 #: Words whose last syllable is neutral in standard speech (beyond the particle/suffix rules).
@@ -80,7 +142,15 @@ NEUTRAL_WORDS: Final[frozenset[str]] = frozenset("""
 便宜 结实 老实 踏实 暖和 凉快 痛快 爽快 糊涂 聪明 厉害 利索 利落 马虎 啰嗦 太阳 月亮 星星 云彩 早上 晚上
 上午 下午 中午 晚上 明天 后天 昨天 大夫 丈夫 媳妇 姑娘 小伙子 亲戚 师傅 学生 队伍 招呼 打扮 收拾 琢磨 折腾
 咳嗽 哆嗦 吩咐 嘱咐 委屈 笑话 念叨 唠叨 石头 木头 馒头 枕头 舌头 甜头 苦头 念头 码头 窝头 跟头 砖头 个头
+故事 功夫 工夫 尾巴 哑巴 结巴 眉毛 玻璃 葡萄 蘑菇 算盘 包袱 风筝 喇叭 琵琶 钥匙 篱笆 行李 力气 脾气 福气 运气
+道理 动静 规矩 交情 心思 含糊 疙瘩 狐狸 骆驼 刺猬 蛤蟆 苍蝇 庄稼 相声 稀罕 打算 合同 扫帚 笤帚 牲口 畜生 巴掌
+买卖 记性 忘性 困难 觉得 记得 晓得 认得 舍得 本事 差事 使唤 吆喝 张罗 应酬 折腾 叨唠 拾掇 磨蹭 耽误 糟蹋
+清楚 漂亮 体面 便宜 热闹 凉快 暖和 舒坦 硬朗 别扭 顺当 妥当 稳当 利索 麻利 勤快 爽快
 """.split())
+
+#: 东西 is "thing" (dong1 xi5) except in the direction sense, recognised by what follows.
+DONGXI_DIRECTION: Final = ("方", "向", "走向", "两", "长", "宽", "部", "侧", "文化", "南北", "线", "轴", "贯",
+                           "跨", "距", "对", "交", "合璧", "之间", "二", "三", "大")
 
 #: 儿 in these words is a full syllable, not an r-suffix.
 ERHUA_EXCEPTIONS: Final[frozenset[str]] = frozenset("""
@@ -89,9 +159,19 @@ ERHUA_EXCEPTIONS: Final[frozenset[str]] = frozenset("""
 """.split())
 
 
+#: Character classes used in :data:`CONTEXT_RULES` (``%NAME%``): characters before 得 that make a word with
+#: it read dé (获得, 值得…), and characters after 地 that make a noun with it (地区, 地方…).
+_CLASSES: Final = {
+    "DE2": "获取赢求值懂免使舍晓博所习心自应难记觉显不",
+    "DI4": "区方点球理下上面带位产址形质名震铁道毯图势域貌标块主盘基段表层壳平板利租税价权处窖",
+}
+
+
 def _context_rules(spec: str) -> dict[str, list[tuple[str, str, str]]]:
     """Parse ``char reading left-regex right-regex`` lines (``-`` = any context)."""
     out: dict[str, list[tuple[str, str, str]]] = {}
+    for name, chars in _CLASSES.items():
+        spec = spec.replace(f"%{name}%", chars)
     for line in spec.strip().splitlines():
         ch, reading, left, right = line.split()
         out.setdefault(ch, []).append((reading, "" if left == "-" else left, "" if right == "-" else right))
@@ -102,6 +182,9 @@ def _context_rules(spec: str) -> dict[str, list[tuple[str, str, str]]]:
 #: character, ``right`` the text just after it. Each encodes a general usage fact, e.g. 弄 is nòng except in
 #: the lane sense (弄堂, 里弄).
 CONTEXT_RULES: Final[dict[str, list[tuple[str, str, str]]]] = _context_rules("""
+得 de5 [^%DE2%] (较|比较|很|非常|十分|更|太|极其|极为|特别|相当|越来越|过于|愈发|异常|颇)
+地 de5 (性|然|般|样|式|断|渐|意|速|步|续|暗|默|悄|静|慢|快|切|真|热|轻|(.)\2) [^%DI4%]
+当 dang4 (妥|恰|适|正|稳|失|允|勾|停|典|抵|便) [^中时前今地初场面年日局天然选作下即代家成]
 弄 long4 - 堂
 弄 long4 里 -
 弄 long4 ([0-9零一二三四五六七八九十百千]|家|福|巷)$ -

@@ -12,7 +12,7 @@ from typing import Final
 
 from shengqing.frontend import segment
 from shengqing.frontend.g2p import Token
-from shengqing.frontend.rules import ERHUA_EXCEPTIONS, NEUTRAL_WORDS
+from shengqing.frontend.rules import DONGXI_DIRECTION, ERHUA_EXCEPTIONS, NEUTRAL_WORDS
 
 MERGED: Final = "-"  # slot of an 儿 merged into the previous syllable
 
@@ -20,6 +20,7 @@ _PARTICLES: Final = set("的地得了着过吗呢吧啊呀哇啦嘛么哦呗咯�
 _DIRECTIONAL: Final = frozenset("来 去 起来 出来 下来 上来 进来 回来 过来 下去 上去 出去 进去 回去 过去 起去".split())
 _NUMERALS: Final = set("零〇一二三四五六七八九十百千万亿两")
 _DIGITS: Final = set("零〇一二三四五六七八九")
+_NOT_POTENTIAL: Final = set("要并也都可绝决毫从永再一不还又就才全亦更很最好")
 # Kinship terms and other nouns whose reduplication has a neutral second syllable.
 _REDUP_POS: Final = ("n", "v", "nr")
 
@@ -53,7 +54,7 @@ def neutral(tokens: list[Token]) -> None:
         if tok.kind != "zh" or tok.fixed or not tok.pinyin:
             continue
         w, p = tok.word, tok.pinyin
-        if w in NEUTRAL_WORDS:
+        if w in NEUTRAL_WORDS and not (w == "东西" and _next_word(tokens, i).startswith(DONGXI_DIRECTION)):
             p[-1] = _set_tone(p[-1], 5)
         if len(w) == 1 and w in _PARTICLES and (tok.pos.startswith(("u", "y", "e")) or w in "吗呢吧啦嘛"):
             p[0] = _set_tone(p[0], 5)
@@ -66,6 +67,10 @@ def neutral(tokens: list[Token]) -> None:
                 and (len(tokens[i - 1].word) == 1 or len(w) == 1):
             for k in range(len(p)):
                 p[k] = _set_tone(p[k], 5)
+
+
+def _next_word(tokens: list[Token], i: int) -> str:
+    return tokens[i + 1].word if i + 1 < len(tokens) else ""
 
 
 def _flat(tokens: list[Token]) -> list[tuple[int, int]]:
@@ -111,12 +116,19 @@ def yi_bu(tokens: list[Token]) -> None:
                 new = "yi1"
             tok.pinyin[si] = new
         else:
-            if nxt_ch and prev_ch and prev_ch == nxt_ch and tok.pinyin[si] != "bu5":
-                tok.pinyin[si] = "bu5"  # 是不是, 好不好
+            if (nxt_ch and prev_ch and prev_ch == nxt_ch) or _potential(tok, si):
+                tok.pinyin[si] = "bu5"  # 是不是, 好不好; 看不见, 来不及
             elif nxt_tone == 4:
                 tok.pinyin[si] = "bu2"
             elif tok.pinyin[si] != "bu5":
                 tok.pinyin[si] = "bu4"
+
+
+def _potential(tok: Token, si: int) -> bool:
+    """不 inside a three-character verb of the V不C type (看不见, 听不懂, 用不着) is unstressed."""
+    w = tok.word
+    return len(w) == 3 and si == 1 and tok.pos.startswith(("v", "l")) and w[0] not in _NOT_POTENTIAL \
+        and w[2] not in "不是"
 
 
 def _third_in_word(word: str, syls: list[str]) -> None:
@@ -127,8 +139,8 @@ def _third_in_word(word: str, syls: list[str]) -> None:
     if n < 2:
         return
     change = [False] * n
-    words = segment.dictionary()
-    if n == 3 and tones == [3, 3, 3] and len(word) == 3 and word[:2] not in words and word[1:] in words:
+    if n == 3 and tones == [3, 3, 3] and len(word) == 3 \
+            and not segment.contains(word[:2]) and segment.contains(word[1:]):
         change[1] = True  # 1+2 (小|老虎): only the middle rises
     elif n == 4 and len(word) == 4:
         for a, b in ((0, 1), (2, 3)):
@@ -145,8 +157,37 @@ def _third_in_word(word: str, syls: list[str]) -> None:
             syls[idx[k]] = _set_tone(syls[idx[k]], 2)
 
 
-def third_tone(groups: list[list[Token]]) -> None:
-    """Apply 3-3 sandhi within each prosodic word (a group of tokens)."""
+def third_tone(groups: list[list[Token]], breaks: list[int] | None = None) -> None:
+    """3-3 sandhi within each prosodic word (a group of tokens), then across prosodic words.
+
+    ``breaks[k]`` is the break level before group k (see :mod:`prosody`). Across a ``#1`` boundary the rule
+    applies cyclically from right to left on the tones as already changed inside the words: 我|也|很好 →
+    (很好 hen2 hao3) → 也 stays 3 before hen2 → 我 becomes 2 before ye3; 想买|五把伞 → 买 stays 3 before
+    wu2. Never across ``#2``/``#3`` breaks, and never into or out of fixed tokens (lexicon, letters, digits).
+    """
+    _within(groups)
+    if breaks is None:
+        return
+    for k in range(len(groups) - 2, -1, -1):
+        if breaks[k + 1] != 1:
+            continue
+        left = _edge(groups[k], -1)
+        right = _edge(groups[k + 1], 0)
+        if left is not None and right is not None and tone(left[0].pinyin[left[1]]) == 3 \
+                and tone(right[0].pinyin[right[1]]) == 3:
+            left[0].pinyin[left[1]] = _set_tone(left[0].pinyin[left[1]], 2)
+
+
+def _edge(group: list[Token], end: int) -> tuple[Token, int] | None:
+    """(token, syllable index) of the first (``end=0``) or last (``end=-1``) syllable of a prosodic word."""
+    tok = group[end]
+    if tok.kind != "zh" or tok.fixed:
+        return None
+    idx = [i for i, s in enumerate(tok.pinyin) if s != MERGED]
+    return (tok, idx[end]) if idx else None
+
+
+def _within(groups: list[list[Token]]) -> None:
     for group in groups:
         zh = [t for t in group if t.kind == "zh" and not t.fixed]
         if not zh or len(zh) != len(group):

@@ -2,26 +2,30 @@
 
 We use jieba's dictionary (words, frequencies, POS tags) but not jieba itself: ``jieba.initialize()`` takes
 ~1 s even from its cache, most of it building a prefix dictionary we do not need. On first use we convert
-the dictionary once into a compact marshal file in the user cache directory (~0.6 s, once per machine);
-afterwards loading takes ~0.1 s. The path search is the classic unigram model: every dictionary word is an
-edge weighted by log(freq / total), unknown characters are single-character words with frequency 1.
+the dictionary once into a compact marshal file in the user cache directory (~0.6 s, once per machine):
+words grouped by first character as one joined string + packed frequencies each, so a start reads the
+file in ~0.03 s and only the characters a text uses are unpacked into lookup tables. The path search is
+the classic unigram model: every dictionary word is an edge weighted by log(freq / total), unknown
+characters are single-character words with frequency 1.
 """
 
 from __future__ import annotations
 
+import array
 import marshal
 import math
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Final
 
+from shengqing.frontend.readings import cache_dir, write_atomic
+
 _MAX_WORD: Final = 8  # longer dictionary entries are rare names; cutting them costs nothing audible
-_FORMAT: Final = 1
+_FORMAT: Final = 4
 
 _lock = threading.Lock()
-_words: dict[str, tuple[float, str]] | None = None
+_data: tuple[dict[str, tuple[str, bytes, str]], float] | None = None
+_blocks: dict[str, dict[str, tuple[int, str]]] = {}
 
 
 def _source() -> Path:
@@ -35,12 +39,7 @@ def _source() -> Path:
 
 def _cache_path(src: Path) -> Path:
     st = src.stat()
-    base = os.environ.get("SHENGQING_CACHE")
-    if base is None:
-        import platformdirs
-
-        base = platformdirs.user_cache_dir("shengqing")
-    return Path(base) / f"frontend_words_v{_FORMAT}_{st.st_size}_{int(st.st_mtime)}.marshal"
+    return cache_dir() / f"frontend_words_v{_FORMAT}_{st.st_size}_{int(st.st_mtime)}.marshal"
 
 
 def _build(src: Path) -> tuple[list[str], list[int], list[str]]:
@@ -57,67 +56,98 @@ def _build(src: Path) -> tuple[list[str], list[int], list[str]]:
     return words, freqs, tags
 
 
-def _load() -> dict[str, tuple[float, str]]:
+Block = dict[str, tuple[int, str]]
+
+
+def _pack(words: list[str], counts: list[int], pos: list[str]) -> tuple[dict[str, tuple[str, bytes, str]], int]:
+    by_first: dict[str, tuple[list[str], list[int], list[str]]] = {}
+    for w, f, t in zip(words, counts, pos, strict=True):
+        ws, fs, ts = by_first.setdefault(w[0], ([], [], []))
+        ws.append(w)
+        fs.append(max(f, 1))
+        ts.append(t)
+    packed = {c: ("\n".join(ws), array.array("q", fs).tobytes(), "\n".join(ts)) for c, (ws, fs, ts) in by_first.items()}
+    return packed, sum(max(f, 1) for f in counts)
+
+
+def _load() -> tuple[dict[str, tuple[str, bytes, str]], float]:
     src = _source()
     cache = _cache_path(src)
-    data: tuple[list[str], list[int], list[str]] | None = None
     try:
-        data = marshal.loads(cache.read_bytes())
+        packed, total = marshal.loads(cache.read_bytes())
+        if isinstance(packed, dict) and isinstance(total, int):
+            return packed, math.log(total)
     except (OSError, ValueError, EOFError, TypeError):
-        data = None
-    if data is None:
-        data = _build(src)
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(data))
-            os.replace(tmp, cache)  # atomic: concurrent processes never read a half-written file
-        except OSError:
-            pass  # read-only cache: still works, just slower on the next start
-    words, freqs, tags = data
-    log_total = math.log(sum(freqs))
-    table = {w: (math.log(f or 1) - log_total, t) for w, f, t in zip(words, freqs, tags, strict=True)}
-    table[""] = (-log_total, "x")  # score of a character the dictionary does not know (frequency 1)
-    return table
+        pass
+    packed, total = _pack(*_build(src))
+    write_atomic(cache, marshal.dumps((packed, total)))
+    return packed, math.log(total)
 
 
-def dictionary() -> dict[str, tuple[float, str]]:
-    """Word → (log probability, POS); loaded once (thread-safe)."""
-    global _words
-    if _words is None:
+def _tables() -> tuple[dict[str, tuple[str, bytes, str]], float]:
+    global _data
+    if _data is None:
         with _lock:
-            if _words is None:
-                _words = _load()
-    return _words
+            if _data is None:
+                _data = _load()
+    return _data
+
+
+def _block(ch: str) -> Block:
+    """Words starting with ``ch`` → (frequency, POS), unpacked on first use of that character."""
+    block = _blocks.get(ch)
+    if block is None:
+        packed = _tables()[0].get(ch)
+        block = {}
+        if packed is not None:
+            freqs = array.array("q")
+            freqs.frombytes(packed[1])
+            block = dict(zip(packed[0].split("\n"), zip(freqs.tolist(), packed[2].split("\n"), strict=True),
+                             strict=True))
+        _blocks[ch] = block  # idempotent: a concurrent duplicate build is harmless
+    return block
+
+
+def entry(word: str) -> tuple[int, str] | None:
+    """(frequency, POS) of a dictionary word, or None."""
+    return _block(word[0]).get(word) if word else None
+
+
+def contains(word: str) -> bool:
+    """True if ``word`` is in the word dictionary."""
+    return entry(word) is not None
+
+
+def dictionary() -> dict[str, tuple[str, bytes, str]]:
+    """Load the (packed) dictionary now; words are unpacked per first character on demand."""
+    return _tables()[0]
 
 
 def cut(text: str) -> list[tuple[str, str]]:
     """Segment a run of Chinese characters into (word, POS) pairs."""
-    words = dictionary()
+    log_total = _tables()[1]
     n = len(text)
     if n == 0:
         return []
-    unknown = words[""][0]
+    log = math.log
     best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
     for i in range(n - 1, -1, -1):
-        cand = (unknown + best[i + 1][0], i + 1)
+        block = _block(text[i])
+        single = block.get(text[i])  # unknown characters count as frequency 1
+        cand = (log(single[0] if single else 1) - log_total + best[i + 1][0], i + 1)
         for j in range(i + 2, min(n, i + _MAX_WORD) + 1):
-            entry = words.get(text[i:j])
-            if entry is not None:
-                score = entry[0] + best[j][0]
+            e = block.get(text[i:j])
+            if e is not None:
+                score = log(e[0]) - log_total + best[j][0]
                 if score > cand[0]:
                     cand = (score, j)
-        single = words.get(text[i])
-        if single is not None and single[0] + best[i + 1][0] > cand[0]:
-            cand = (single[0] + best[i + 1][0], i + 1)
         best[i] = cand
     out: list[tuple[str, str]] = []
     i = 0
     while i < n:
         j = best[i][1]
         w = text[i:j]
-        entry = words.get(w)
-        out.append((w, entry[1] if entry is not None else "x"))
+        e = _block(w[0]).get(w)
+        out.append((w, e[1] if e is not None else "x"))
         i = j
     return out
