@@ -1,0 +1,57 @@
+"""``shengqing serve``: start the HTTP service and WebUI (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "serve", help="start the HTTP service and WebUI",
+        description="Start the HTTP service (seed /tts, OpenAI /v1/audio/speech, WebUI at /). Every option "
+                    "can also be set with a SHENGQING_* environment variable; options win.")
+    parser.add_argument("--host", default=None, help="interface (default: $SHENGQING_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port (default: $SHENGQING_PORT or 8000)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="uvicorn processes, each with its own model (default 1)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="inference threads per process (default: the cores, at most 8)")
+    parser.add_argument("--kernels", choices=("fast", "reference"), default=None,
+                        help="inference kernels (default: $SHENGQING_KERNELS or fast)")
+    parser.add_argument("--home", default=None, help="model home (default: $SHENGQING_HOME)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="requests synthesizing at once per process (default: the cores)")
+    parser.add_argument("--queue", type=int, default=None, help="requests allowed to wait (default 16)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per request (default 60)")
+    parser.add_argument("--max-chars", type=int, default=None, help="longest non-streamed text (2000)")
+    parser.add_argument("--cache-url", default=None, help="memory (default), off, or redis://host:port/db")
+    parser.add_argument("--api-keys-file", default=None, help="file with one API key per line")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_const", const=False, default=None,
+                        help="skip the warm-up (first request is slower)")
+    parser.add_argument("--log-level", default=None, help="uvicorn log level (default info)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..server.app import create_app
+    from ..server.settings import Settings
+
+    overrides = {name: getattr(args, name) for name in (
+        "host", "port", "workers", "threads", "kernels", "home", "concurrency", "queue", "timeout",
+        "max_chars", "cache_url", "api_keys_file", "warm_up", "log_level")}
+    settings = Settings.from_env(**overrides)  # ConfigError names the bad setting before anything starts
+    print(f"shengqing: serving on http://{settings.host}:{settings.port} "
+          f"(WebUI /, API docs /docs, {settings.workers} worker(s))", file=sys.stderr)
+    common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
+              "timeout_graceful_shutdown": 5, "server_header": False}
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        return 0
+    os.environ.update(settings.to_env())  # worker processes rebuild the same settings from the environment
+    uvicorn.run("shengqing.server.app:app_from_env", factory=True, workers=settings.workers,
+                **common)  # type: ignore[arg-type]
+    return 0

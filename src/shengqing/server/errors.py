@@ -1,0 +1,162 @@
+"""The one place where errors become HTTP responses.
+
+Everything the server rejects is a :class:`~shengqing.errors.ShengqingError` by the time it is answered:
+FastAPI's validation errors and Starlette's 404/405 are converted first, then :func:`error_response` reads
+``http_status`` and writes the JSON body. The body is OpenAI-shaped (``error.message/type/param/code``) and
+also carries shengqing's ``field``, ``value`` and ``hint``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import InvalidOptionError, OverloadedError, ShengqingError
+
+log = logging.getLogger("shengqing.server")
+
+
+class InvalidRequestError(ShengqingError, ValueError):
+    """The body is not a JSON object, or not JSON at all."""
+
+    http_status = 422
+    code = "invalid_request"
+
+
+class BodyTooLargeError(ShengqingError, ValueError):
+    """The request body is larger than ``max_body``."""
+
+    http_status = 413
+    code = "body_too_large"
+
+
+class NotFoundError(ShengqingError, LookupError):
+    """No such endpoint."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(ShengqingError):
+    """The endpoint exists but not for this HTTP method."""
+
+    http_status = 405
+    code = "method_not_allowed"
+
+
+class HTTPStatusError(ShengqingError):
+    """Any other status Starlette raises (kept with its own status)."""
+
+    code = "http_error"
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
+class InternalError(ShengqingError):
+    """An unexpected exception (a bug): answered 500 with a JSON body, logged with its traceback."""
+
+
+def error_body(exc: ShengqingError) -> dict[str, Any]:
+    """``{"error": {...}}`` for one error (the value made JSON-safe: NaN, huge numbers, long text)."""
+    detail = exc.to_dict()
+    if "value" in detail:
+        detail["value"] = _json_safe(detail["value"])
+    detail["type"] = exc.code
+    detail["param"] = exc.field
+    return {"error": detail}
+
+
+def error_response(exc: ShengqingError) -> JSONResponse:
+    """The HTTP answer to ``exc``: status from ``http_status``; ``Retry-After`` when overloaded."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, OverloadedError):
+        headers["Retry-After"] = str(max(1, int(exc.retry_after)))
+    if exc.http_status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="shengqing"'
+    if exc.http_status >= 500:  # 503 (busy / loading) is routine under load: keep the log quiet
+        log.log(logging.DEBUG if exc.http_status == 503 else logging.WARNING, "%s %s", exc.code, exc)
+    return JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
+
+
+def from_validation(exc: RequestValidationError) -> ShengqingError:
+    """The first problem in a FastAPI/pydantic validation error, as an :class:`InvalidOptionError`."""
+    problems = list(exc.errors())
+    if not problems:
+        return InvalidRequestError("the request is invalid")
+    return from_pydantic_error(problems[0], more=len(problems) - 1)
+
+
+def from_pydantic_error(problem: Any, *, more: int = 0) -> ShengqingError:
+    """One pydantic error dict → an error naming the field, the value and what is allowed."""
+    loc = [str(p) for p in problem.get("loc", ()) if p not in ("body", "query", "path")]
+    field = loc[0] if loc else None  # flat bodies; deeper parts name union members ("speed.float")
+    kind = str(problem.get("type", ""))
+    value = problem.get("input")
+    if kind == "extra_forbidden":
+        return InvalidOptionError(f"unknown field {field!r}", field=field,
+                                  hint="remove it; see /docs for the fields this endpoint takes")
+    if kind == "missing":
+        return InvalidOptionError(f"{field} is required", field=field)
+    expected = _EXPECTED.get(kind.split("_")[0], str(problem.get("msg", "a valid value")))
+    message = f"{field} must be {expected}" if field else str(problem.get("msg", "invalid request"))
+    hint = f"{more} more problem(s) in the request" if more else None
+    return InvalidOptionError(message, field=field, value=value, hint=hint)
+
+
+_EXPECTED = {"string": "a string", "float": "a number", "int": "an integer", "bool": "true or false",
+             "literal": "one of the allowed values", "dict": "a JSON object", "model": "a JSON object"}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**18 else f"<integer of {value.bit_length()} bits>"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the exception handlers (all funnel into :func:`error_response`)."""
+
+    async def on_shengqing(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ShengqingError)
+        return error_response(exc)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(from_validation(exc))
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        converted: ShengqingError
+        if exc.status_code == 404:
+            converted = NotFoundError("no such endpoint", hint="see /docs for the API")
+        elif exc.status_code == 405:
+            converted = MethodNotAllowedError("method not allowed on this endpoint", hint="see /docs")
+        else:
+            converted = HTTPStatusError(exc.status_code, str(exc.detail))
+        response = error_response(converted)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(InternalError(f"internal error ({type(exc).__name__})",
+                                            hint="this is a bug; the server log has the details"))
+
+    app.add_exception_handler(ShengqingError, on_shengqing)
+    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,137 @@
+"""HTTP endpoints: synthesis (``/tts``, ``/v1/audio/speech``), catalogues, info, health, metrics, WebUI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+
+from .. import emotion
+from .._version import __version__
+from ..audio import FORMATS, UNSUPPORTED_FORMATS
+from ..options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
+from .app import STATIC_DIR, ServerState
+from .schemas import (
+    DEFAULT_VOICE,
+    MODEL_ALIASES,
+    MODEL_ID,
+    OPENAI_MODELS,
+    OPENAI_SPEED_RANGE,
+    OPENAI_VOICES,
+    VOICE_ALIASES,
+    VOICES,
+    SpeechRequest,
+    TTSRequest,
+    job_from_speech,
+    job_from_tts,
+)
+from .synthesis import handle, parse
+
+EMOTION_LABELS = {"neutral": "中性", "happy": "开心", "sad": "悲伤", "angry": "生气", "fear": "害怕",
+                  "hate": "厌恶", "surprise": "惊讶", "gentle": "温柔", "serious": "严肃"}
+
+_AUDIO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "audio bytes (chunked when stream=true)",
+          "content": {mime: {} for mime, _ in FORMATS.values()}},
+    304: {"description": "If-None-Match matched the ETag"},
+    401: {"description": "missing or wrong API key"},
+    413: {"description": "body or text too long"},
+    415: {"description": "unsupported format (aac)"},
+    422: {"description": "an invalid field (the error names it)"},
+    503: {"description": "busy or not ready (Retry-After)"},
+    504: {"description": "synthesis timed out"},
+}
+
+
+def _body_doc(model: type[TTSRequest] | type[SpeechRequest]) -> dict[str, Any]:
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+def build_router(state: ServerState) -> APIRouter:
+    """All routes, bound to one process's :class:`ServerState`."""
+    router = APIRouter()
+    protected = [Depends(state.keys)]
+
+    @router.post("/tts", tags=["synthesis"], dependencies=protected, responses=_AUDIO_RESPONSES,
+                 openapi_extra=_body_doc(TTSRequest), summary="Synthesize (seed API)")
+    async def tts(request: Request) -> Response:
+        """The seed's API: ``{text, voice, emotion, speed}`` plus ``intensity, pitch, volume, format, ssml,
+        stream``. Answers audio bytes (default WAV)."""
+        return await handle(state, request, lambda doc: job_from_tts(parse(TTSRequest, doc)), {})
+
+    @router.post("/v1/audio/speech", tags=["synthesis"], dependencies=protected, responses=_AUDIO_RESPONSES,
+                 openapi_extra=_body_doc(SpeechRequest), summary="Synthesize (OpenAI-compatible)")
+    async def speech(request: Request) -> Response:
+        """OpenAI's ``/v1/audio/speech`` (default mp3); OpenAI voice and model names map to ours."""
+        return await handle(state, request, lambda doc: job_from_speech(parse(SpeechRequest, doc)),
+                            {"text": "input", "format": "response_format"})
+
+    @router.get("/v1/voices", tags=["catalogue"])
+    async def voices() -> dict[str, Any]:
+        """Our voices, and the names that map to the default voice."""
+        return {"voices": list(VOICES.values()), "default": DEFAULT_VOICE,
+                "aliases": {name: DEFAULT_VOICE for name in (*VOICE_ALIASES, *OPENAI_VOICES)}}
+
+    @router.get("/v1/emotions", tags=["catalogue"])
+    async def emotions() -> dict[str, Any]:
+        """Emotion presets with Chinese labels, aliases and parameters, and the option ranges."""
+        presets = emotion.describe_presets()
+        aliases: dict[str, list[str]] = {name: [] for name in emotion.EMOTIONS}
+        for alias, name in emotion.ALIASES.items():
+            aliases.setdefault(name, []).append(alias)
+        return {"emotions": [{"name": name, "label": EMOTION_LABELS.get(name, name), "aliases": aliases[name],
+                              "preset": presets.get(name, {})} for name in emotion.EMOTIONS],
+                "default": "neutral", "ranges": _ranges()}
+
+    @router.get("/v1/models", tags=["catalogue"])
+    async def models() -> dict[str, Any]:
+        """OpenAI-shaped model list (OpenAI TTS model names map to ours)."""
+        return {"object": "list",
+                "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "shengqing",
+                          "aliases": [*MODEL_ALIASES, *OPENAI_MODELS]}]}
+
+    @router.get("/v1/info", tags=["info"], dependencies=protected)
+    async def info() -> dict[str, Any]:
+        """Environment fingerprint: version, model sha256s and fingerprint, kernel mode, library versions,
+        CPU model and SIMD flags, Python."""
+        await state.get_engine(state.settings.timeout)
+        return state.info()
+
+    @router.get("/v1/ui-config", tags=["info"], include_in_schema=False)
+    async def ui_config() -> dict[str, Any]:
+        return {"version": __version__, "auth_required": state.keys.enabled,
+                "max_chars": state.settings.max_chars, "max_chars_stream": state.settings.max_chars_stream,
+                "formats": list(FORMATS), "ranges": _ranges()}
+
+    @router.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, Any]:
+        """Liveness: the process answers (even while the model loads)."""
+        return {"status": "ok", "version": __version__}
+
+    @router.get("/readyz", tags=["health"])
+    async def readyz() -> dict[str, Any]:
+        """Readiness: 200 once the model is loaded and warm, else 503 with Retry-After."""
+        state.check_ready()
+        return {"status": "ready", "kernels": state.kernels, "model_fingerprint": state.fingerprint}
+
+    @router.get("/metrics", tags=["health"])
+    async def metrics() -> Response:
+        """Prometheus text format."""
+        return Response(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @router.get("/", include_in_schema=False)
+    async def index() -> Response:
+        page = STATIC_DIR / "index.html"
+        if not page.is_file():
+            return JSONResponse({"message": "shengqing: the WebUI is not installed; see /docs"})
+        return FileResponse(page, media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    return router
+
+
+def _ranges() -> dict[str, Any]:
+    return {"speed": SPEED_RANGE, "openai_speed": OPENAI_SPEED_RANGE, "intensity": INTENSITY_RANGE,
+            "pitch": PITCH_RANGE, "volume": VOLUME_RANGE, "unsupported_formats": list(UNSUPPORTED_FORMATS)}

@@ -1,0 +1,198 @@
+"""Running the engine off the event loop, whole or streamed.
+
+A worker thread of a bounded executor iterates ``engine.stream``; each phrase is encoded there with
+:class:`~shengqing.audio.StreamEncoder` and handed to the event loop through an :class:`asyncio.Queue`, so
+the first bytes leave as soon as the first phrase is ready. Cancelling (client gone, timeout) sets an
+event the thread checks between phrases; it then closes the engine's generator, which cancels the phrases
+not started yet. Errors are never swallowed: before the first bytes they become the HTTP status, after it
+they are logged, counted, and end the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..audio import SAMPLE_RATE, AudioChunk, StreamEncoder, encode
+from ..errors import SynthesisTimeoutError
+from .limits import Slot
+from .metrics import Metrics
+from .schemas import Job
+
+log = logging.getLogger("shengqing.server")
+
+
+class Engine(Protocol):
+    """What the server uses of :class:`shengqing.engine.Synthesizer`."""
+
+    kernels: Any
+    model: Any
+
+    def stream(self, text: str, *, ssml: bool | None = None, options: Any = None,
+               **kwargs: Any) -> Iterator[AudioChunk]: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    def warm_up(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A finished non-streamed synthesis."""
+
+    data: bytes
+    duration: float
+    synthesis_seconds: float
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """The summary sent after the last bytes of a stream."""
+
+    samples: int
+    synthesis_seconds: float
+
+
+class Cancelled(Exception):
+    """The request was cancelled while its thread was working (timeout or client gone)."""
+
+
+def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event) -> Whole:
+    """Worker-thread body of a non-streamed request; stops between phrases once ``cancel`` is set."""
+    start = time.perf_counter()
+    chunks = engine.stream(job.text, ssml=job.ssml, options=job.options)
+    parts: list[np.ndarray] = []
+    try:
+        for chunk in chunks:
+            parts.append(chunk.samples)
+            if cancel.is_set():
+                raise Cancelled()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.int16)
+    seconds = time.perf_counter() - start
+    data = encode(samples, job.format)
+    return Whole(data=data, duration=len(samples) / SAMPLE_RATE, synthesis_seconds=seconds)
+
+
+async def run_whole(engine: Engine, job: Job, executor: Executor, slot: Slot, timeout: float) -> Whole:
+    """Synthesize on the executor; 504 after ``timeout`` seconds (the thread is told to stop)."""
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+    future = loop.run_in_executor(executor, synthesize_whole, engine, job, cancel)
+    future.add_done_callback(lambda f: _finished(f, slot))
+    try:
+        return await asyncio.wait_for(asyncio.shield(future), timeout)
+    except TimeoutError:
+        cancel.set()
+        raise SynthesisTimeoutError(f"synthesis took longer than {timeout:g} s", field="text",
+                                    hint="stream long texts or raise SHENGQING_TIMEOUT") from None
+    except asyncio.CancelledError:
+        cancel.set()  # client went away
+        raise
+
+
+def _finished(future: asyncio.Future[Any], slot: Slot) -> None:
+    """Free the slot once the worker thread is done; a late error (after a timeout) is only logged."""
+    slot.release()
+    if not future.cancelled():
+        exc = future.exception()
+        if exc is not None and not isinstance(exc, Cancelled):
+            log.debug("abandoned synthesis ended with %s: %s", type(exc).__name__, exc)
+
+
+class StreamRun:
+    """One streamed synthesis: the worker thread pushes ``bytes``, then a :class:`StreamEnd` or an error."""
+
+    def __init__(self, engine: Engine, job: Job, slot: Slot, metrics: Metrics) -> None:
+        self.engine = engine
+        self.job = job
+        self.slot = slot
+        self.metrics = metrics
+        self.cancel = threading.Event()
+        self.queue: asyncio.Queue[bytes | StreamEnd | BaseException] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+
+    def start(self, executor: Executor) -> None:
+        future = self._loop.run_in_executor(executor, self._work)
+        future.add_done_callback(lambda f: _finished(f, self.slot))
+
+    def _put(self, item: bytes | StreamEnd | BaseException) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the event loop has closed (server shutdown): nobody is listening
+            self.cancel.set()
+
+    def _work(self) -> None:
+        start = time.perf_counter()
+        try:
+            chunks = self.engine.stream(self.job.text, ssml=self.job.ssml, options=self.job.options)
+        except BaseException as exc:  # text/option errors: raised before the first chunk
+            self._put(exc)
+            return
+        samples = 0
+        try:
+            encoder = StreamEncoder(self.job.format)
+            for chunk in chunks:
+                if self.cancel.is_set():
+                    return
+                samples += len(chunk.samples)
+                self._put(encoder.feed(chunk.samples))
+            self._put(encoder.finish())
+            self._put(StreamEnd(samples=samples, synthesis_seconds=time.perf_counter() - start))
+        except BaseException as exc:
+            self._put(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # cancels the phrases not started yet
+
+    async def next(self, timeout: float) -> bytes | StreamEnd:
+        """The next item; raises the worker's error, or 504 after ``timeout`` seconds of silence."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            self.cancel.set()
+            raise SynthesisTimeoutError(f"no audio for {timeout:g} s",
+                                        hint="raise SHENGQING_TIMEOUT") from None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    async def body(self, first: bytes, timeout: float, on_end: Any) -> AsyncIterator[bytes]:
+        """The response body after ``first``; ``on_end(StreamEnd, all_bytes)`` runs once complete."""
+        collected = [first]
+        finished = False
+        try:
+            if first:
+                yield first
+            while True:
+                try:
+                    item = await self.next(timeout)
+                except Exception as exc:
+                    self.metrics.stream_errors.inc()
+                    log.error("stream of %d chars ended early: %s: %s", len(self.job.text),
+                              type(exc).__name__, exc, exc_info=not hasattr(exc, "http_status"))
+                    return
+                if isinstance(item, StreamEnd):
+                    finished = True
+                    await on_end(item, b"".join(collected))
+                    return
+                if item:
+                    collected.append(item)
+                    yield item
+        finally:
+            if not finished:
+                self.cancel.set()  # client disconnected or error: stop the remaining phrases
