@@ -10,7 +10,7 @@ from .errors import InvalidOptionError
 
 SPEED_RANGE = (0.5, 2.0)
 INTENSITY_RANGE = (0.0, 2.0)
-PITCH_RANGE = (-12.0, 12.0)
+PITCH_RANGE = (-6.0, 6.0)  # measured natural range −4…+6 st; beyond −6 the voice breaks (docs/emotions.md)
 VOLUME_RANGE = (0.0, 2.0)
 
 
@@ -36,7 +36,8 @@ class SynthesisOptions:
 
     * ``speed`` 0.5–2.0: 1.0 natural, 2.0 twice as fast.
     * ``emotion`` a preset name or alias (``shengqing emotions`` lists them), ``intensity`` 0.0–2.0.
-    * ``pitch`` in semitones, ``volume`` a linear gain 0.0–2.0 (a limiter prevents clipping).
+    * ``pitch`` in semitones −6…+6 (natural −4…+6), ``volume`` a linear gain 0.0–2.0 (a limiter prevents
+      clipping).
     """
 
     speed: float = 1.0

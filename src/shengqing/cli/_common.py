@@ -14,8 +14,9 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--speed", type=float, default=None, help="0.5–2.0, 1.0 = natural (2.0 = twice as fast)")
     group.add_argument("--emotion", default=None,
                        help="neutral, happy, sad, angry, fear, hate, surprise, gentle, serious (or 开心 …)")
-    group.add_argument("--intensity", type=float, default=None, help="emotion strength 0.0–2.0 (default 1.0)")
-    group.add_argument("--pitch", type=float, default=None, help="pitch shift in semitones")
+    group.add_argument("--intensity", type=float, default=None,
+                       help="emotion strength 0.0–2.0 (default 1.0; 0 = neutral, 2 = caricature)")
+    group.add_argument("--pitch", type=float, default=None, help="pitch shift in semitones, −6…+6 (natural −4…+6)")
     group.add_argument("--volume", type=float, default=None, help="linear gain 0.0–2.0 (limited, never clips)")
     group.add_argument("--lexicon", type=Path, default=None,
                        help="user pronunciation dictionary: lines of `词语 ci2 yu3`")
