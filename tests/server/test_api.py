@@ -48,7 +48,10 @@ def test_info_is_the_environment_fingerprint(client: httpx.Client) -> None:
 
 
 def test_docs_openapi_and_webui_are_served(client: httpx.Client) -> None:
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()  # offline: assets are served locally
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/swagger-ui.css").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/tts" in spec["paths"] and "/v1/audio/speech" in spec["paths"]
     body = spec["paths"]["/tts"]["post"]["requestBody"]["content"]["application/json"]["schema"]

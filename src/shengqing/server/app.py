@@ -190,10 +190,11 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
             loader.cancel()
             await state.close()
 
-    app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan, docs_url=None,
                   description="Offline Chinese multi-emotion text-to-speech. Seed API `/tts`, "
                               "OpenAI-compatible `/v1/audio/speech`, WebUI at `/`.")
     app.state.shengqing = state
+    _mount_offline_docs(app)
     install_handlers(app)
     app.include_router(build_router(state))
     if STATIC_DIR.is_dir():
@@ -203,6 +204,22 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
                            allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS))
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
+
+
+def _mount_offline_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the ``swagger-ui-bundle`` package: no CDN, works offline."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="shengqing 声情 — API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 EXPOSED_HEADERS = ("X-Audio-Duration", "X-Audio-Sample-Rate", "X-Shengqing-Kernels", "X-Model-Fingerprint",
