@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shengqing.frontend.polyctx import Evidence
 
 _MARK = "\u2581"
 
@@ -47,8 +51,8 @@ def load(sent_path: str | Path, lb_path: str | Path) -> list[tuple[str, int, str
     return out
 
 
-def predict_char(sentence: str, index: int) -> str:
-    """The frontend's reading (before sandhi) of ``sentence[index]``."""
+def predict_char(sentence: str, index: int, collect: dict[int, Evidence] | None = None) -> str:
+    """The frontend's reading (before sandhi) of ``sentence[index]``; ``collect`` as in :func:`g2p.resolve`."""
     from shengqing.frontend import g2p
     from shengqing.frontend.g2p import Token
 
@@ -59,7 +63,7 @@ def predict_char(sentence: str, index: int) -> str:
     for t in tokens:
         offsets.append(pos)
         pos += len(t.word)
-    g2p.resolve(tokens, sentence, offsets)
+    g2p.resolve(tokens, sentence, offsets, collect)
     for t, start in zip(tokens, offsets, strict=True):
         if start <= index < start + len(t.word):
             return t.pinyin[index - start]
@@ -78,3 +82,21 @@ def eval_polyphone(sent_path: str | Path, lb_path: str | Path, max_errors: int =
         elif len(errors) < max_errors:
             errors.append((sentence[:idx] + _MARK + sentence[idx] + _MARK + sentence[idx + 1:], gold, pred))
     return EvalResult(len(items), correct, tuple(errors))
+
+
+def collect_evidence(items: list[tuple[str, int, str]]) -> list[tuple[Evidence | None, str, str]]:
+    """Per item: the evidence of the target (None if a rule or curated reading decided it), the frontend's
+    reading without the context reranker, and the gold reading. Used to train and cross-validate it."""
+    from shengqing.frontend import g2p
+
+    saved = g2p.USE_CONTEXT_MODEL
+    g2p.USE_CONTEXT_MODEL = False
+    try:
+        out: list[tuple[Evidence | None, str, str]] = []
+        for sentence, idx, gold in items:
+            found: dict[int, Evidence] = {}
+            pred = predict_char(sentence, idx, found)
+            out.append((found.get(idx), pred, gold))
+        return out
+    finally:
+        g2p.USE_CONTEXT_MODEL = saved

@@ -10,10 +10,9 @@ dictionary is right mostly when the model hesitates, which the log-probability s
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from shengqing.frontend import readings
 from shengqing.frontend import segment as segment_mod
@@ -21,12 +20,12 @@ from shengqing.frontend.phones import is_valid
 from shengqing.frontend.rules import CONTEXT_RULES, WORD_READINGS
 
 if TYPE_CHECKING:
+    from shengqing.frontend.polyctx import Evidence
     from shengqing.frontend.polyphone import Prediction
 
-#: Log-score bonus of the reading given by pypinyin's phrase dictionary for the segmented word.
-DICT_WEIGHT: Final = 5.0
-#: Log-score bonus per phrase-dictionary n-gram (2–4 chars, at most 2 counted) supporting a reading.
-NGRAM_WEIGHT: Final = 2.0
+#: Apply the learned context reranker (:mod:`polyctx`) on top of the evidence score; evaluation of the
+#: base system and cross-validation switch it off.
+USE_CONTEXT_MODEL = True
 
 
 @dataclass
@@ -87,17 +86,34 @@ def _ngram_support(sentence: str, i: int) -> dict[str, int]:
     return support
 
 
-def choose(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction) -> str:
-    """Reading of the polyphone ``sentence[i]`` (inside ``word``) from all evidence (see module doc)."""
+def evidence(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction, prev_word: str = "",
+             next_word: str = "") -> Evidence:
+    """Model, dictionary and n-gram evidence for the polyphone ``sentence[i]`` inside ``word``."""
+    from shengqing.frontend.polyctx import Evidence
+
+    return Evidence(sentence, i, word, prev_word, next_word, pred.probs,
+                    dict_reading if in_phrase_dict(word) else "", _ngram_support(sentence, i),
+                    readings.reading(sentence[i])[0])
+
+
+def choose(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction, prev_word: str = "",
+           next_word: str = "", collect: dict[int, Evidence] | None = None) -> str:
+    """Reading of the polyphone ``sentence[i]`` (inside ``word``) from all evidence (see module doc).
+
+    If ``collect`` is given, the evidence of a character the rules did not decide is stored there (training).
+    """
     ruled = _context_rule(sentence, i)
     if ruled is not None:
         return ruled
-    scores = {c: math.log(p + 1e-9) for c, p in pred.probs.items()}
-    if dict_reading in scores and in_phrase_dict(word):
-        scores[dict_reading] += DICT_WEIGHT
-    for reading, n in _ngram_support(sentence, i).items():
-        if reading in scores:
-            scores[reading] += NGRAM_WEIGHT * min(n, 2)
+    from shengqing.frontend import polyctx
+
+    ev = evidence(sentence, i, word, dict_reading, pred, prev_word, next_word)
+    if collect is not None:
+        collect[i] = ev
+    ctx = polyctx.shipped() if USE_CONTEXT_MODEL else None
+    if ctx is not None:
+        return ctx.choose(ev)
+    scores = ev.base_scores()
     return max(scores, key=lambda c: scores[c])
 
 
@@ -114,18 +130,20 @@ def _curated_spans(word: str, base: list[str]) -> list[str] | None:
     return out if found else None
 
 
-def resolve(tokens: list[Token], sentence: str, offsets: list[int]) -> None:
+def resolve(tokens: list[Token], sentence: str, offsets: list[int],
+            collect: dict[int, Evidence] | None = None) -> None:
     """Fill ``pinyin`` of the ``zh`` tokens in place.
 
     ``sentence`` is the sentence text the tokens were cut from and ``offsets[i]`` the start of token i in it,
-    so the BiLSTM sees the whole sentence as context.
+    so the BiLSTM sees the whole sentence as context. ``collect`` receives the evidence of every polyphone
+    decided by scoring (see :func:`choose`).
     """
     preds: dict[int, Prediction] = {}
     if any(c in readings.polyphonic() for c in sentence):
         from shengqing.frontend import polyphone  # numpy and the weights load only when needed
 
         preds = polyphone.model().predict(sentence)
-    for tok, start in zip(tokens, offsets, strict=True):
+    for n, (tok, start) in enumerate(zip(tokens, offsets, strict=True)):
         if tok.kind != "zh" or tok.fixed:
             continue
         base = dict_pinyin(tok.word)
@@ -141,7 +159,9 @@ def resolve(tokens: list[Token], sentence: str, offsets: list[int]) -> None:
             if curated is not None:
                 syl = curated[i]
             elif pred is not None:
-                syl = choose(sentence, start + i, tok.word, syl, pred)
+                prev_word = tokens[n - 1].word if n > 0 else ""
+                next_word = tokens[n + 1].word if n + 1 < len(tokens) else ""
+                syl = choose(sentence, start + i, tok.word, syl, pred, prev_word, next_word, collect)
             if not is_valid(syl):
                 syl = pred.pinyin if pred is not None else "?"
             out.append(syl)

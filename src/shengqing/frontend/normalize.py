@@ -117,7 +117,15 @@ _MEASURE: Final = set(
     "伏焦卡季辈期轮拨波圈"
 )
 _DIGIT_CONTEXT: Final = re.compile(
-    r"(按|拨打?|电话|号码|编号|尾号|代码|房间|分辨率|热线|工号|学号|账号|卡号|密码|邮编)$")
+    r"(按|拨打?|致电|电话|号码|编号|尾号|代码|房间|分辨率|热线|工号|学号|账号|卡号|密码|邮编|客服|呼叫|来电|短信|"
+    r"短信到|发送到|发到|发至)$")
+#: Emergency, government and carrier/bank service numbers: read digit by digit (1 as 幺) unless a measure
+#: word follows (我有10086元).
+_SERVICE_NUMBERS: Final = frozenset(
+    "110 112 114 119 120 121 122 12110 12121 12306 12315 12318 12319 12320 12333 12345 12348 12358 12365 "
+    "12366 12369 12377 12380 12381 12385 12388 12395 12580 10000 10001 10010 10011 10050 10060 10086 10088 "
+    "95105 95118 95188 95501 95508 95511 95512 95516 95518 95519 95522 95528 95533 95555 95558 95559 95561 "
+    "95566 95568 95577 95580 95588 95595 95599".split())
 _SCORE_CONTEXT: Final = re.compile(r"(比分|比赛|战胜|击败|打败|赢|输|胜|负|平|以|大比分|总比分|比)")
 
 _UNITS: Final[dict[str, str]] = {
@@ -252,6 +260,8 @@ def _integer(m: re.Match[str]) -> list[Piece] | str:
     if "," in m.group(0):
         return num.cardinal(s)
     if _DIGIT_CONTEXT.search(before) or (s.startswith("0") and len(s) > 1):
+        return [Piece(num.digits(s), PHONE)]
+    if s in _SERVICE_NUMBERS and not (after and after in _MEASURE) and not before.endswith("第"):
         return [Piece(num.digits(s), PHONE)]
     if after and after in _MEASURE:
         if after == "年" and len(s) == 4:

@@ -43,7 +43,7 @@ WORD_READINGS: Final[dict[str, list[str]]] = _readings("""
 成为 cheng2 wei2
 认为 ren4 wei2
 以为 yi3 wei2
-地方 di4 fang5
+地方 di4 fang1
 地上 di4 shang5
 的确 di2 que4
 目的 mu4 di4
@@ -138,9 +138,9 @@ WORD_READINGS: Final[dict[str, list[str]]] = _readings("""
 #: Words whose last syllable is neutral in standard speech (beyond the particle/suffix rules).
 NEUTRAL_WORDS: Final[frozenset[str]] = frozenset("""
 东西 地方 先生 事情 时候 朋友 衣服 意思 窗户 豆腐 萝卜 明白 漂亮 清楚 舒服 告诉 知道 认识 喜欢 麻烦 关系
-消息 休息 商量 打听 热闹 精神 客气 机器 事儿 头发 眼睛 耳朵 鼻子 嘴巴 脑袋 身子 屁股 胳膊 指甲 骨头 名字 生意
-便宜 结实 老实 踏实 暖和 凉快 痛快 爽快 糊涂 聪明 厉害 利索 利落 马虎 啰嗦 太阳 月亮 星星 云彩 早上 晚上
-上午 下午 中午 晚上 明天 后天 昨天 大夫 丈夫 媳妇 姑娘 小伙子 亲戚 师傅 学生 队伍 招呼 打扮 收拾 琢磨 折腾
+消息 休息 商量 打听 热闹 客气 事儿 头发 眼睛 耳朵 鼻子 嘴巴 脑袋 身子 屁股 胳膊 指甲 骨头 名字 生意
+便宜 结实 老实 踏实 暖和 凉快 痛快 爽快 糊涂 聪明 厉害 利索 利落 马虎 啰嗦 月亮 星星 云彩 早上 晚上
+大夫 丈夫 媳妇 姑娘 小伙子 亲戚 师傅 学生 队伍 招呼 打扮 收拾 琢磨 折腾
 咳嗽 哆嗦 吩咐 嘱咐 委屈 笑话 念叨 唠叨 石头 木头 馒头 枕头 舌头 甜头 苦头 念头 码头 窝头 跟头 砖头 个头
 故事 功夫 工夫 尾巴 哑巴 结巴 眉毛 玻璃 葡萄 蘑菇 算盘 包袱 风筝 喇叭 琵琶 钥匙 篱笆 行李 力气 脾气 福气 运气
 道理 动静 规矩 交情 心思 含糊 疙瘩 狐狸 骆驼 刺猬 蛤蟆 苍蝇 庄稼 相声 稀罕 打算 合同 扫帚 笤帚 牲口 畜生 巴掌
@@ -151,6 +151,15 @@ NEUTRAL_WORDS: Final[frozenset[str]] = frozenset("""
 #: 东西 is "thing" (dong1 xi5) except in the direction sense, recognised by what follows.
 DONGXI_DIRECTION: Final = ("方", "向", "走向", "两", "长", "宽", "部", "侧", "文化", "南北", "线", "轴", "贯",
                            "跨", "距", "对", "交", "合璧", "之间", "二", "三", "大")
+
+#: Words of :data:`NEUTRAL_WORDS` that keep their full tone before these following words (other sense):
+#: 东西 direction, 地方 "local" (地方政府 di4 fang1), 买卖 "buying and selling" (买卖双方).
+NEUTRAL_EXCEPT_BEFORE: Final[dict[str, tuple[str, ...]]] = {
+    "东西": DONGXI_DIRECTION,
+    "地方": ("政府", "性", "官", "财政", "法规", "债", "经济", "党", "保护", "戏", "病", "志", "特色", "各级", "部门",
+           "国企", "银行", "立法", "人大", "领导", "当局", "税", "高校", "主义", "割据", "武装", "选举", "自治"),
+    "买卖": ("双方", "合同", "关系", "交易", "行为"),
+}
 
 #: 儿 in these words is a full syllable, not an r-suffix.
 ERHUA_EXCEPTIONS: Final[frozenset[str]] = frozenset("""

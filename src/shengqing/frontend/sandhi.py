@@ -12,7 +12,7 @@ from typing import Final
 
 from shengqing.frontend import segment
 from shengqing.frontend.g2p import Token
-from shengqing.frontend.rules import DONGXI_DIRECTION, ERHUA_EXCEPTIONS, NEUTRAL_WORDS
+from shengqing.frontend.rules import ERHUA_EXCEPTIONS, NEUTRAL_EXCEPT_BEFORE, NEUTRAL_WORDS
 
 MERGED: Final = "-"  # slot of an 儿 merged into the previous syllable
 
@@ -54,7 +54,7 @@ def neutral(tokens: list[Token]) -> None:
         if tok.kind != "zh" or tok.fixed or not tok.pinyin:
             continue
         w, p = tok.word, tok.pinyin
-        if w in NEUTRAL_WORDS and not (w == "东西" and _next_word(tokens, i).startswith(DONGXI_DIRECTION)):
+        if w in NEUTRAL_WORDS and not _next_word(tokens, i).startswith(NEUTRAL_EXCEPT_BEFORE.get(w, ("\0",))):
             p[-1] = _set_tone(p[-1], 5)
         if len(w) == 1 and w in _PARTICLES and (tok.pos.startswith(("u", "y", "e")) or w in "吗呢吧啦嘛"):
             p[0] = _set_tone(p[0], 5)
