@@ -50,6 +50,9 @@ case "${1:-}" in
     setup dev
     log "ruff";  "$VENV/bin/ruff" check src tests benchmarks
     log "mypy";  "$VENV/bin/mypy"
+    # the whole golden manifest is re-rendered with reference kernels and compared bit for bit (~5 min);
+    # set SHENGQING_VERIFY_FULL=0 for a quicker local run that checks a subset
+    export SHENGQING_VERIFY_FULL=${SHENGQING_VERIFY_FULL:-1}
     log "pytest"; "$VENV/bin/python" -m pytest "$@" ;;
   bench) shift; setup dev; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
   say) shift; setup; exec "$VENV/bin/shengqing" say "$@" ;;
