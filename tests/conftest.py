@@ -10,7 +10,13 @@ import pytest
 
 from shengqing.models.store import WHEEL_NAME, InstalledModel, ModelStore
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+def data_file(relative: str) -> Path:
+    """A shared data file: ``../shared/data`` beside the repository when present, else the copy in tests/data."""
+    for base in (Path(__file__).resolve().parents[2] / "shared" / "data", Path(__file__).resolve().parent / "data"):
+        if (base / relative).is_file():
+            return base / relative
+    raise FileNotFoundError(relative)
 SEED_SENTENCES = (
     "你好，欢迎使用语音合成服务。",
     "今天的阳光真灿烂，心情特别愉快！",
@@ -45,6 +51,6 @@ def engine(installed_model: InstalledModel) -> Iterator[object]:
 
 
 def standard_texts() -> list[str]:
-    path = SHARED_DATA / "texts" / "standard.txt"
+    path = data_file("texts/standard.txt")
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line for line in lines if line.strip() and not line.startswith("#")]
