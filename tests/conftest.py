@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shengqing.models.store import WHEEL_NAME, InstalledModel, ModelStore
-
-
-def data_file(relative: str) -> Path:
-    """A shared data file: ``../shared/data`` beside the repository when present, else the copy in tests/data."""
-    for base in (Path(__file__).resolve().parents[2] / "shared" / "data", Path(__file__).resolve().parent / "data"):
-        if (base / relative).is_file():
-            return base / relative
-    raise FileNotFoundError(relative)
-SEED_SENTENCES = (
-    "你好，欢迎使用语音合成服务。",
-    "今天的阳光真灿烂，心情特别愉快！",
-    "我一个人走在雨夜里，感觉有点孤单。",
-)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +30,3 @@ def engine(installed_model: InstalledModel) -> Iterator[object]:
 
     with Synthesizer(model=installed_model, kernels="fast", threads=2) as synth:
         yield synth
-
-
-def standard_texts() -> list[str]:
-    path = data_file("texts/standard.txt")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")]

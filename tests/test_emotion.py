@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from conftest import SEED_SENTENCES, standard_texts
+from shared_helpers import SEED_SENTENCES, standard_texts
 from shengqing import emotion, pitch
 from shengqing.errors import InvalidOptionError
 from shengqing.options import SynthesisOptions

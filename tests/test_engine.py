@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SEED_SENTENCES, sha256, standard_texts
+from shared_helpers import SEED_SENTENCES, sha256, standard_texts
 from shengqing import Audio, NothingToSayError, Synthesizer
 from shengqing.errors import InvalidOptionError
 
