@@ -18,8 +18,8 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -66,9 +66,15 @@ class PlannedPhrase:
 
 
 class _PhraseJob:
-    """Acoustic model, then the phrase's vocoder windows, all on the engine's pool."""
+    """Acoustic model, then the phrase's vocoder windows, all on the engine's pool.
 
-    def __init__(self, engine: Synthesizer, phrase: PlannedPhrase, pieces: int) -> None:
+    The pool is FIFO, so a phrase's acoustic job is queued only once the previous phrase has queued its
+    vocoder windows (``after``): earlier audio is never stuck behind later phrases, which keeps the time to
+    the first chunk short while the pool stays busy.
+    """
+
+    def __init__(self, engine: Synthesizer, phrase: PlannedPhrase, pieces: int,
+                 after: _PhraseJob | None = None) -> None:
         self._engine = engine
         self._phrase = phrase
         self._pieces = pieces
@@ -76,20 +82,53 @@ class _PhraseJob:
         self._lock = threading.Lock()
         self._windows: list[Future[tuple[np.ndarray, float]]] = []
         self._acoustic_seconds = 0.0
-        self._acoustic = engine._pool.submit(self._run_acoustic)
+        self._acoustic: Future[None] | None = None
+        self._submitted = threading.Event()  # the acoustic job is on the pool (or never will be)
+        self._dispatched = False  # the windows are on the pool (or never will be)
+        self._followers: list[Callable[[], None]] = []
+        if after is None:
+            self._submit()
+        else:
+            after._then(self._submit)
 
-    def _run_acoustic(self) -> None:
-        if self._phrase.ids.size == 0:  # a pause only (SSML <break>)
-            return
-        start = time.perf_counter()
-        out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed)
-        mel = emotion.transform_mel(out.mel, self._phrase.options)
-        self._acoustic_seconds = time.perf_counter() - start
-        pieces = max(self._pieces, math.ceil(len(mel) / MAX_WINDOW_FRAMES))
+    def _then(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if not self._dispatched:
+                self._followers.append(callback)
+                return
+        callback()
+
+    def _release_followers(self) -> None:
+        with self._lock:
+            self._dispatched = True
+            followers, self._followers = self._followers, []
+        for callback in followers:
+            callback()
+
+    def _submit(self) -> None:
         with self._lock:
             if not self._cancelled:
-                self._windows = [self._engine._pool.submit(self._run_window, mel, w)
-                                 for w in plan_windows(len(mel), pieces)]
+                self._acoustic = self._engine._pool.submit(self._run_acoustic)
+            self._submitted.set()
+            cancelled = self._cancelled
+        if cancelled:
+            self._release_followers()
+
+    def _run_acoustic(self) -> None:
+        try:
+            if self._phrase.ids.size == 0:  # a pause only (SSML <break>)
+                return
+            start = time.perf_counter()
+            out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed)
+            mel = emotion.transform_mel(out.mel, self._phrase.options)
+            self._acoustic_seconds = time.perf_counter() - start
+            pieces = max(self._pieces, math.ceil(len(mel) / MAX_WINDOW_FRAMES))
+            with self._lock:
+                if not self._cancelled:
+                    self._windows = [self._engine._pool.submit(self._run_window, mel, w)
+                                     for w in plan_windows(len(mel), pieces)]
+        finally:
+            self._release_followers()
 
     def _run_window(self, mel: np.ndarray, window: Any) -> tuple[np.ndarray, float]:
         start = time.perf_counter()
@@ -97,6 +136,9 @@ class _PhraseJob:
         return wave, time.perf_counter() - start
 
     def result(self) -> tuple[np.ndarray, StageTimings]:
+        self._submitted.wait()
+        if self._acoustic is None:
+            raise CancelledError
         self._acoustic.result()
         parts = [f.result() for f in self._windows]
         wave: np.ndarray = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.float32)
@@ -108,9 +150,11 @@ class _PhraseJob:
     def cancel(self) -> None:
         with self._lock:
             self._cancelled = True
-            self._acoustic.cancel()
+            never_runs = self._acoustic is None or self._acoustic.cancel()
             for future in self._windows:
                 future.cancel()
+        if never_runs:
+            self._release_followers()
 
 
 def _to_int16(wave: np.ndarray, volume: float) -> np.ndarray:
@@ -178,7 +222,7 @@ class Synthesizer:
         :class:`~shengqing.options.SynthesisOptions`), or a ready ``options`` object. ``ssml``: ``None``
         detects SSML by a leading ``<speak``.
         """
-        return Audio.concatenate(self.stream(text, ssml=ssml, options=options, **kwargs))
+        return Audio.concatenate(self._stream(text, ssml, options, kwargs, streaming=False))
 
     def stream(self, text: str, *, ssml: bool | None = None, options: SynthesisOptions | None = None,
                **kwargs: Any) -> Iterator[AudioChunk]:
@@ -188,13 +232,17 @@ class Synthesizer:
         started yet. The chunks joined equal :meth:`synthesize` byte for byte. Errors in the text or the
         options are raised here, before the first chunk.
         """
+        return self._stream(text, ssml, options, kwargs, streaming=True)
+
+    def _stream(self, text: str, ssml: bool | None, options: SynthesisOptions | None, kwargs: dict[str, Any],
+                *, streaming: bool) -> Iterator[AudioChunk]:
         opts = options if options is not None else SynthesisOptions.from_kwargs(**kwargs)
         plan = self._plan(text, opts, ssml)
         first = next(plan, None)
         if first is None:
             raise NothingToSayError("the text contains nothing to say", field="text",
                                     hint="give Chinese text, digits or letters")
-        return self._drive(first, plan)
+        return self._drive(first, plan, streaming)
 
     def phonemize(self, text: str) -> FrontendTrace:
         """The frontend's view of ``text`` (normalised text, words, pinyin, phones)."""
@@ -272,17 +320,21 @@ class Synthesizer:
                              volume=opts.volume, pause_ms=phrase.pause_ms, options=opts,
                              frontend_seconds=frontend_seconds)
 
-    def _drive(self, first: PlannedPhrase, plan: Iterator[PlannedPhrase]) -> Iterator[AudioChunk]:
+    def _drive(self, first: PlannedPhrase, plan: Iterator[PlannedPhrase], streaming: bool) -> Iterator[AudioChunk]:
         inflight: deque[tuple[PlannedPhrase, _PhraseJob]] = deque()
-        lookahead = self.threads + 1
+        # streaming bounds the work done ahead of the consumer; a whole synthesis keeps every worker busy
+        lookahead = self.threads + 1 if streaming else 2 * self.threads + 2
         pending: PlannedPhrase | None = first
+        last_job: _PhraseJob | None = None
         index = 0
         try:
             while True:
                 while pending is not None and len(inflight) < lookahead:
-                    # the first phrase is split over all workers: it decides the time to first audio
-                    pieces = self.threads if index == 0 and not inflight else 1
-                    inflight.append((pending, _PhraseJob(self, pending, pieces)))
+                    # when streaming, the first phrase is split over all workers: it decides the time to first
+                    # audio (the cut never changes the samples, see vocoder.py)
+                    pieces = self.threads if streaming and index == 0 and not inflight else 1
+                    last_job = _PhraseJob(self, pending, pieces, after=last_job)
+                    inflight.append((pending, last_job))
                     pending = next(plan, None)
                 if not inflight:
                     return
