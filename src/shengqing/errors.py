@@ -133,3 +133,34 @@ class ConfigError(ShengqingError, ValueError):
 
     http_status = 500
     code = "invalid_config"
+
+
+# -- HTTP-only errors (raised by the server before a request reaches the engine) ---------------------------
+
+
+class InvalidRequestError(ShengqingError, ValueError):
+    """The body is not a JSON object, or not JSON at all."""
+
+    http_status = 422
+    code = "invalid_request"
+
+
+class BodyTooLargeError(ShengqingError, ValueError):
+    """The request body is larger than ``max_body``."""
+
+    http_status = 413
+    code = "body_too_large"
+
+
+class NotFoundError(ShengqingError, LookupError):
+    """No such endpoint."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(ShengqingError):
+    """The endpoint exists but not for this HTTP method."""
+
+    http_status = 405
+    code = "method_not_allowed"

@@ -17,37 +17,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import InvalidOptionError, OverloadedError, ShengqingError
+from ..errors import (
+    BodyTooLargeError,
+    InvalidOptionError,
+    InvalidRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    OverloadedError,
+    ShengqingError,
+)
 
 log = logging.getLogger("shengqing.server")
 
-
-class InvalidRequestError(ShengqingError, ValueError):
-    """The body is not a JSON object, or not JSON at all."""
-
-    http_status = 422
-    code = "invalid_request"
-
-
-class BodyTooLargeError(ShengqingError, ValueError):
-    """The request body is larger than ``max_body``."""
-
-    http_status = 413
-    code = "body_too_large"
-
-
-class NotFoundError(ShengqingError, LookupError):
-    """No such endpoint."""
-
-    http_status = 404
-    code = "not_found"
-
-
-class MethodNotAllowedError(ShengqingError):
-    """The endpoint exists but not for this HTTP method."""
-
-    http_status = 405
-    code = "method_not_allowed"
+__all__ = ["BodyTooLargeError", "InvalidRequestError", "MethodNotAllowedError", "NotFoundError", "error_response"]
 
 
 class HTTPStatusError(ShengqingError):
