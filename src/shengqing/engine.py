@@ -330,12 +330,14 @@ class Synthesizer:
         try:
             while True:
                 while pending is not None and len(inflight) < lookahead:
-                    # when streaming, the first phrase is split over all workers: it decides the time to first
-                    # audio (the cut never changes the samples, see vocoder.py)
-                    pieces = self.threads if streaming and index == 0 and not inflight else 1
-                    last_job = _PhraseJob(self, pending, pieces, after=last_job)
-                    inflight.append((pending, last_job))
-                    pending = next(plan, None)
+                    current, pending = pending, next(plan, None)
+                    # The first phrase is split over all workers (it decides the time to first audio), and so is
+                    # the last (nothing else runs beside it); in between, whole phrases keep the workers busy
+                    # without the windows' overlap. The cut never changes the samples (see vocoder.py).
+                    first_or_last = (index == 0 and last_job is None) or pending is None
+                    pieces = self.threads if first_or_last else 1
+                    last_job = _PhraseJob(self, current, pieces, after=last_job)
+                    inflight.append((current, last_job))
                 if not inflight:
                     return
                 phrase, job = inflight.popleft()
