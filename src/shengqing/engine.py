@@ -49,6 +49,7 @@ MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's 
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 _BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
 _BLOCK_CHARS = 120  # the frontend is called per block, so the first phrase is ready without reading it all
+_FIRST_BLOCK_CHARS = 30  # a short first block: the first phrase is analysed (and heard) sooner
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ def _blocks(text: str) -> list[str]:
     """Split at sentence ends into blocks of a bounded size, so long text is read lazily."""
     blocks: list[str] = []
     for piece in _BLOCK_END.split(text):
-        if blocks and len(blocks[-1]) + len(piece) <= _BLOCK_CHARS and not blocks[-1].endswith("\n"):
+        limit = _FIRST_BLOCK_CHARS if len(blocks) == 1 else _BLOCK_CHARS
+        if blocks and len(blocks[-1]) + len(piece) <= limit and not blocks[-1].endswith("\n"):
             blocks[-1] += piece
         elif piece:
             blocks.append(piece)
