@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shengqing.frontend.phones import canonical, is_valid
+from shengqing.frontend.readings import once
 
 Array = npt.NDArray[np.float32]
 
@@ -120,15 +121,5 @@ class PolyphoneModel:
         return result
 
 
-_lock = threading.Lock()
-_model: PolyphoneModel | None = None
-
-
-def model() -> PolyphoneModel:
-    """The shared model, loaded on first use (thread-safe)."""
-    global _model
-    if _model is None:
-        with _lock:
-            if _model is None:
-                _model = PolyphoneModel()
-    return _model
+model: Callable[[], PolyphoneModel] = once(PolyphoneModel)
+"""The shared model, loaded on first use (thread-safe)."""

@@ -17,14 +17,30 @@ import marshal
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 _FORMAT: Final = 2
 _MAX_PHRASE: Final = 8
 
-_lock = threading.Lock()
-_data: Tables | None = None
+T = TypeVar("T")
+
+
+def once(loader: Callable[[], T]) -> Callable[[], T]:
+    """``loader()`` run on the first call only, under a lock (the frontend's shared data loads lazily, once)."""
+    lock = threading.Lock()
+    loaded: list[T] = []
+
+    def get() -> T:
+        if not loaded:
+            with lock:
+                if not loaded:
+                    loaded.append(loader())
+        return loaded[0]
+
+    get.__doc__ = loader.__doc__
+    return get
 
 
 def cache_dir() -> Path:
@@ -142,14 +158,8 @@ def _load() -> Tables:
     return Tables(*packed)
 
 
-def tables() -> Tables:
-    """The reading tables, loaded once (thread-safe)."""
-    global _data
-    if _data is None:
-        with _lock:
-            if _data is None:
-                _data = _load()
-    return _data
+tables: Callable[[], Tables] = once(_load)
+"""The reading tables, loaded once (thread-safe)."""
 
 
 def in_phrase_dict(word: str) -> bool:

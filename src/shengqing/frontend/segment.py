@@ -14,17 +14,15 @@ from __future__ import annotations
 import array
 import marshal
 import math
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from shengqing.frontend.readings import cache_dir, write_atomic
+from shengqing.frontend.readings import cache_dir, once, write_atomic
 
 _MAX_WORD: Final = 8  # longer dictionary entries are rare names; cutting them costs nothing audible
 _FORMAT: Final = 4
 
-_lock = threading.Lock()
-_data: tuple[dict[str, tuple[str, bytes, str]], float] | None = None
 _blocks: dict[str, dict[str, tuple[int, str]]] = {}
 
 
@@ -84,13 +82,7 @@ def _load() -> tuple[dict[str, tuple[str, bytes, str]], float]:
     return packed, math.log(total)
 
 
-def _tables() -> tuple[dict[str, tuple[str, bytes, str]], float]:
-    global _data
-    if _data is None:
-        with _lock:
-            if _data is None:
-                _data = _load()
-    return _data
+_tables: Callable[[], tuple[dict[str, tuple[str, bytes, str]], float]] = once(_load)
 
 
 def _block(ch: str) -> Block:
