@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared_helpers import data_file
 from shengqing.frontend import normalize
 
 CASES = [
@@ -63,15 +63,7 @@ def _edit(a: str, b: str) -> int:
     return row[-1]
 
 
-def _data(relative: str) -> Path:
-    """``../shared/data`` beside the repository when present, else the copy in tests/data."""
-    for base in (Path(__file__).resolve().parents[3] / "shared" / "data", Path(__file__).resolve().parents[1] / "data"):
-        if (base / relative).exists():
-            return base / relative
-    return Path(__file__).resolve().parents[1] / "data" / relative
-
-
-SHARED = _data("tn/textnorm_cases.txt")
+SHARED = data_file("tn/textnorm_cases.txt")
 
 
 def test_cer_on_shared_set() -> None:

@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared_helpers import data_file
 from shengqing.frontend.evaluate import load, predict_char
 
-
-def _data(relative: str) -> Path:
-    """``../shared/data`` beside the repository when present, else the copy in tests/data."""
-    for base in (Path(__file__).resolve().parents[3] / "shared" / "data", Path(__file__).resolve().parents[1] / "data"):
-        if (base / relative).exists():
-            return base / relative
-    return Path(__file__).resolve().parents[1] / "data" / relative
-
-
-DEV = _data("polyphone")
+DEV = data_file("polyphone")
 FLOOR = 0.979  # this subset measured 98.2 %; full dev set 98.2 % (see docs/frontend.md)
 
 

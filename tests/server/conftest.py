@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from shared_helpers import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = (
@@ -22,70 +21,22 @@ SEED = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """One ``python -m shengqing.cli serve`` process; ``url`` once ``/readyz`` says ready."""
+class Server(ServerProcess):
+    """The server tests' default server process: 2 inference threads, no inherited ``SHENGQING_*`` settings,
+    its log in ``tmp/<name>.log``."""
 
     def __init__(
         self, tmp: Path, name: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
     ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"{name}.log"
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHENGQING_")}
-        if "SHENGQING_HOME" in os.environ:
-            full_env["SHENGQING_HOME"] = os.environ["SHENGQING_HOME"]
-        full_env.update({"SHENGQING_THREADS": "2", "SHENGQING_LOG_LEVEL": "warning"})
-        full_env.update(env or {})
-        self._handle = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "shengqing.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                *args,
-            ],
-            env=full_env,
-            stdout=self._handle,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
+        super().__init__(*args, env={"SHENGQING_THREADS": "2", **(env or {})}, log=self.log, clean_env=True)
 
-    def wait_ready(self, timeout: float = 120.0) -> Server:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()}")
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log.read_text()}")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+    def wait_ready(self, timeout: float = 120.0) -> Server:  # type: ignore[override]
+        super().wait_ready(timeout)
+        return self
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._handle.close()
+        self.close()
 
 
 @pytest.fixture(scope="session")

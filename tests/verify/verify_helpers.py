@@ -5,11 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -17,19 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from shared_helpers import ServerProcess, free_port
 from shengqing.verify.targets import local_environment
+
+__all__ = ["GOLDEN", "ServerProcess", "StandIn", "free_port", "server_available"]
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "golden" / "default-reference.json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class StandIn:
@@ -116,41 +105,3 @@ def server_available() -> bool:
             and importlib.util.find_spec("uvicorn") is not None)
 
 
-class ServerProcess:
-    """``python -m shengqing.cli serve`` on a random loopback port; terminated on close."""
-
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(); a file, not a pipe: a chatty server can never block on it
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "shengqing.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning", *args],
-            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-2000:]
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited with {self.process.returncode}: {self.output()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2.0, trust_env=False).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"server on {self.url} not ready after {timeout} s")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.log.close()
