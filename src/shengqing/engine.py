@@ -43,9 +43,9 @@ from .frontend import (
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
 from .options import SynthesisOptions
 from .runtime import KernelMode
-from .vocoder import Vocoder, plan_windows
+from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
 
-MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~110 MB)
+MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~35 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 _BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
 _BLOCK_CHARS = 120  # the frontend is called per block, so the first phrase is ready without reading it all
@@ -211,7 +211,8 @@ class Synthesizer:
         mapper = json.loads(self.model.read_verified(MAPPER_FILE))
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
         self._acoustic = AcousticModel(self.model.read_verified(ACOUSTIC_FILE), self.kernels)
-        self._vocoder = Vocoder(self.model.read_verified(VOCODER_FILE), self.kernels)
+        self._vocoder = Vocoder(self.model.read_verified(VOCODER_FILE), self.kernels,
+                                reserve_frames=MAX_WINDOW_FRAMES + 2 * CONTEXT_FRAMES)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="shengqing")
         self.frontend = Frontend(lexicon)
 

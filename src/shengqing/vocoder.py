@@ -46,11 +46,18 @@ def plan_windows(frames: int, pieces: int) -> list[Window]:
 
 
 class Vocoder:
-    """Thread-safe: each calling thread gets its own single-threaded interpreter."""
+    """Thread-safe: each calling thread gets its own single-threaded interpreter.
 
-    def __init__(self, model: bytes, mode: KernelMode) -> None:
+    ``reserve_frames``: each interpreter is first allocated for a call of this many frames. The installed
+    graph has static shapes (see :mod:`shengqing.models.vocoder_graph`), so LiteRT plans one arena that
+    only ever grows; sized for the largest window up front, later calls of any smaller length reuse it
+    instead of reallocating (and page-faulting) fresh memory each time.
+    """
+
+    def __init__(self, model: bytes, mode: KernelMode, *, reserve_frames: int = 0) -> None:
         self._model = model
         self._mode = mode
+        self._reserve_frames = reserve_frames
         self._local = threading.local()
 
     def _interpreter(self) -> tuple[Any, int, int]:
@@ -61,6 +68,10 @@ class Vocoder:
                      interpreter.get_output_details()[0]["index"])
             self._local.state = state
             self._local.frames = -1
+            if self._reserve_frames > 0:
+                interpreter.resize_tensor_input(state[1], [1, self._reserve_frames, 80])
+                allocate(interpreter)
+                self._local.frames = self._reserve_frames
         return state
 
     def vocode_window(self, mel: np.ndarray, window: Window) -> np.ndarray:
