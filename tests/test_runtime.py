@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from shared_helpers import standard_texts
 from shengqing.acoustic import AcousticModel, PhonemeControls
 from shengqing.errors import ConfigError, ModelCorruptError
 from shengqing.models.repair import repair_fastspeech2
@@ -73,6 +74,21 @@ def test_acoustic_is_deterministic_and_controls_work(acoustic: AcousticModel,
                                                neutral.duration_scale))
     assert not np.array_equal(higher.mel, first.mel)
     assert np.array_equal(higher.f0, first.f0)  # the prediction is reported before the controls
+
+
+def test_acoustic_mel_does_not_depend_on_its_thread_count(installed_model: InstalledModel) -> None:
+    """The contract that lets the acoustic model use several cores: same mel bits at 1, 2 and 4 threads."""
+    from shengqing import Synthesizer
+
+    engine = Synthesizer(threads=1, model=installed_model)
+    phrases = [p for text in standard_texts()[:8] for p in engine.frontend.phrases(text) if p.phones]
+    model = installed_model.read_verified(ACOUSTIC_FILE)
+    models = [AcousticModel(model, KernelMode.FAST, threads=n) for n in (1, 2, 4)]
+    for phrase in phrases:
+        ids = engine._ids(phrase.phones)
+        mels = [m.run(ids, PhonemeControls.neutral(len(ids))).mel for m in models]
+        assert all(np.array_equal(mels[0], other) for other in mels[1:]), phrase.text
+    engine.close()
 
 
 def test_windowed_vocoding_equals_whole_for_any_cut(mel: np.ndarray, installed_model: InstalledModel) -> None:

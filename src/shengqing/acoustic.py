@@ -54,22 +54,24 @@ class AcousticOutput:
 
 
 class AcousticModel:
-    """Thread-safe wrapper around one single-threaded interpreter.
+    """Thread-safe wrapper around one interpreter.
 
-    Calls are serialised: the acoustic model takes a few milliseconds per phrase (about a tenth of the
-    vocoder's time), and one interpreter instead of one per worker saves ~35 MB per worker.
+    Calls are serialised: one interpreter instead of one per worker saves ~30 MB per worker. ``threads``
+    > 1 lets one call use several cores (the first phrase of a request decides the time to first audio);
+    the mel does not depend on it (see :mod:`shengqing.runtime`).
     """
 
-    def __init__(self, model: bytes, mode: KernelMode) -> None:
+    def __init__(self, model: bytes, mode: KernelMode, *, threads: int = 1) -> None:
         self._model = model
         self._mode = mode
+        self._threads = 1 if mode is KernelMode.REFERENCE else threads
         self._lock = threading.Lock()
         self._state: tuple[Any, dict[str, Any], dict[str, int]] | None = None
         self._allocated = False
 
     def _interpreter(self) -> tuple[Any, dict[str, Any], dict[str, int]]:
         if self._state is None:
-            interpreter = make_interpreter(self._model, self._mode)
+            interpreter = make_interpreter(self._model, self._mode, self._threads)
             inputs = {d["name"]: d for d in interpreter.get_input_details()}
             outputs = {d["name"]: d["index"] for d in interpreter.get_output_details()}
             self._state = (interpreter, inputs, outputs)

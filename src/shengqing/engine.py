@@ -1,8 +1,9 @@
 """The synthesis engine: text → phrases → acoustic model → vocoder windows → 24 kHz int16 audio.
 
 One :class:`Synthesizer` loads the model once and serves any number of threads. Work is spread over a
-private pool of ``threads`` threads, each with its own single-threaded interpreters; a phrase's vocoder
-windows and the following phrases run in parallel. The audio never depends on ``threads``, the machine's
+private pool of ``threads`` threads, each with its own single-threaded vocoder interpreter; a phrase's
+vocoder windows and the following phrases run in parallel, and the shared acoustic interpreter may use
+``threads`` cores for one phrase (its mel does not depend on that). The audio never depends on ``threads``, the machine's
 core count or whether the result is streamed (see :mod:`shengqing.vocoder` and :mod:`shengqing.runtime`).
 
 Bounds: one acoustic-model call covers one phrase of at most ``MAX_PHRASE_SYLLABLES`` syllables (≈ 120
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -44,6 +45,8 @@ from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledMod
 from .options import SynthesisOptions
 from .runtime import KernelMode
 from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
+
+_T = TypeVar("_T")
 
 MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~35 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
@@ -109,7 +112,7 @@ class _PhraseJob:
     def _submit(self) -> None:
         with self._lock:
             if not self._cancelled:
-                self._acoustic = self._engine._pool.submit(self._run_acoustic)
+                self._acoustic = self._engine._submit(self._run_acoustic)
             self._submitted.set()
             cancelled = self._cancelled
         if cancelled:
@@ -123,10 +126,13 @@ class _PhraseJob:
             out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed)
             mel = emotion.transform_mel(out.mel, self._phrase.options)
             self._acoustic_seconds = time.perf_counter() - start
-            pieces = max(self._pieces, math.ceil(len(mel) / MAX_WINDOW_FRAMES))
+            # Split only over workers that are free now: when other requests keep the pool busy, the windows'
+            # overlap would be pure extra work. The cut never changes the samples, so load may decide it.
+            wanted = min(self._pieces, self._engine._free_workers() + 1)
+            pieces = max(wanted, math.ceil(len(mel) / MAX_WINDOW_FRAMES))
             with self._lock:
                 if not self._cancelled:
-                    self._windows = [self._engine._pool.submit(self._run_window, mel, w)
+                    self._windows = [self._engine._submit(self._run_window, mel, w)
                                      for w in plan_windows(len(mel), pieces)]
         finally:
             self._release_followers()
@@ -210,10 +216,12 @@ class Synthesizer:
         self.threads = threads
         mapper = json.loads(self.model.read_verified(MAPPER_FILE))
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
-        self._acoustic = AcousticModel(self.model.read_verified(ACOUSTIC_FILE), self.kernels)
+        self._acoustic = AcousticModel(self.model.read_verified(ACOUSTIC_FILE), self.kernels, threads=threads)
         self._vocoder = Vocoder(self.model.read_verified(VOCODER_FILE), self.kernels,
                                 reserve_frames=MAX_WINDOW_FRAMES + 2 * CONTEXT_FRAMES)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="shengqing")
+        self._pending_tasks = 0  # queued or running on the pool
+        self._pending_lock = threading.Lock()
         self.frontend = Frontend(lexicon)
 
     # -- public API ---------------------------------------------------------------------------------
@@ -274,6 +282,22 @@ class Synthesizer:
         self.close()
 
     # -- internals ----------------------------------------------------------------------------------
+    def _submit(self, fn: Callable[..., _T], *args: Any) -> Future[_T]:
+        with self._pending_lock:
+            self._pending_tasks += 1
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(self._task_done)
+        return future
+
+    def _task_done(self, _future: Future[Any]) -> None:
+        with self._pending_lock:
+            self._pending_tasks -= 1
+
+    def _free_workers(self) -> int:
+        """Workers with nothing queued for them, not counting the task that asks."""
+        with self._pending_lock:
+            return max(0, self.threads - self._pending_tasks)
+
     def _warm_one(self) -> None:
         ids = np.array([self._symbol_to_id[s] for s in ("sil", "n", "i3", "#0", "h", "ao3", "sil", "eos")],
                        np.int32)
@@ -332,7 +356,7 @@ class Synthesizer:
         index = 0
         try:
             while True:
-                while pending is not None and len(inflight) < lookahead:
+                while pending is not None and len(inflight) < (1 if streaming and index == 0 else lookahead):
                     current, pending = pending, next(plan, None)
                     # The first phrase is split over all workers (it decides the time to first audio), and so is
                     # the last (nothing else runs beside it); in between, whole phrases keep the workers busy

@@ -1,9 +1,11 @@
 """LiteRT interpreters with a fixed threading contract, and the kernel modes.
 
-Every interpreter runs with ``num_threads=1``. LiteRT's multi-threaded kernels split reductions by thread
-count, so the vocoder's PCM would change with the machine's core count; with one thread per interpreter the
-arithmetic is the same everywhere, and shengqing gets its parallelism from several interpreters working on
-different vocoder windows, phrases and requests instead (see :mod:`shengqing.vocoder`).
+Vocoder interpreters run with ``num_threads=1``: LiteRT's multi-threaded float kernels split reductions by
+thread count, so the PCM would change with the machine's core count. shengqing gets the vocoder's
+parallelism from several interpreters working on different windows, phrases and requests instead (see
+:mod:`shengqing.vocoder`). The acoustic model is different: its heavy layers are int8 hybrid kernels whose
+sums are exact integer arithmetic, split across threads by output blocks only, so its mel is the same bits
+at any thread count (a test checks 1, 2 and 4 over the standard suite); it may use several threads.
 
 Kernel modes:
 
@@ -67,13 +69,13 @@ def _native_stderr_silenced() -> Iterator[None]:
             os.close(saved)
 
 
-def make_interpreter(model: bytes, mode: KernelMode) -> Any:
-    """A single-threaded LiteRT interpreter over ``model`` for the given kernel mode."""
+def make_interpreter(model: bytes, mode: KernelMode, threads: int = 1) -> Any:
+    """A LiteRT interpreter over ``model`` for the given kernel mode (single-threaded unless asked)."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     resolver = OpResolverType.BUILTIN_REF if mode is KernelMode.REFERENCE else OpResolverType.AUTO
     with _native_stderr_silenced():
-        return Interpreter(model_content=model, num_threads=1, experimental_op_resolver_type=resolver)
+        return Interpreter(model_content=model, num_threads=threads, experimental_op_resolver_type=resolver)
 
 
 def allocate(interpreter: Any) -> None:
