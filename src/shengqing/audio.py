@@ -11,11 +11,14 @@ import io
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import soundfile as sf
 
 from .errors import UnsupportedFormatError
+
+if TYPE_CHECKING:
+    import soundfile as sf
 
 SAMPLE_RATE = 24000
 
@@ -153,6 +156,8 @@ class StreamEncoder:
         # match the file; both drop that frame (it holds no audio) and are then byte-identical.
         self._mp3_skip: int | None = None if self.format == "mp3" else 0
         if self.format in _SOUNDFILE_FORMATS:
+            import soundfile as sf  # ~25 ms to import: only for the formats that need libsndfile
+
             container, subtype = _SOUNDFILE_FORMATS[self.format]
             self._buffer = io.BytesIO()
             extra: dict[str, object] = {}
@@ -214,6 +219,8 @@ def decode(data: bytes, fmt: str) -> np.ndarray:
         return np.frombuffer(data, dtype="<i2").astype(np.int16)
     if name == "wav" and data[4:8] == b"\xff\xff\xff\xff":
         return np.frombuffer(data[44:], dtype="<i2").astype(np.int16)
+    import soundfile as sf
+
     with sf.SoundFile(io.BytesIO(data)) as handle:  # block-wise: streamed files may not state their length
         blocks = [np.asarray(b, dtype=np.int16).reshape(-1) for b in handle.blocks(65536, dtype="int16")]
     return np.concatenate(blocks) if blocks else np.zeros(0, np.int16)

@@ -3,8 +3,9 @@
 One :class:`Synthesizer` loads the model once and serves any number of threads. Work is spread over a
 private pool of ``threads`` threads, each with its own single-threaded vocoder interpreter; a phrase's
 vocoder windows and the following phrases run in parallel, and the shared acoustic interpreter may use
-``threads`` cores for one phrase (its mel does not depend on that). The audio never depends on ``threads``, the machine's
-core count or whether the result is streamed (see :mod:`shengqing.vocoder` and :mod:`shengqing.runtime`).
+``threads`` cores for one phrase (its mel does not depend on that). The audio never depends on
+``threads``, the machine's core count or whether the result is streamed (see :mod:`shengqing.vocoder`
+and :mod:`shengqing.runtime`).
 
 Bounds: one acoustic-model call covers one phrase of at most ``MAX_PHRASE_SYLLABLES`` syllables (≈ 120
 phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel frames (3.2 s of audio).
@@ -216,8 +217,9 @@ class Synthesizer:
         self.threads = threads
         mapper = json.loads(self.model.read_verified(MAPPER_FILE))
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
-        self._acoustic = AcousticModel(self.model.read_verified(ACOUSTIC_FILE), self.kernels, threads=threads)
-        self._vocoder = Vocoder(self.model.read_verified(VOCODER_FILE), self.kernels,
+        self._files = [self.model.open_verified(name) for name in (ACOUSTIC_FILE, VOCODER_FILE)]
+        self._acoustic = AcousticModel(self._files[0], self.kernels, threads=threads)
+        self._vocoder = Vocoder(self._files[1], self.kernels,
                                 reserve_frames=MAX_WINDOW_FRAMES + 2 * CONTEXT_FRAMES)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="shengqing")
         self._pending_tasks = 0  # queued or running on the pool
@@ -274,6 +276,8 @@ class Synthesizer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for file in self._files:  # interpreters made so far keep their own mapping
+            file.close()
 
     def __enter__(self) -> Synthesizer:
         return self

@@ -24,11 +24,17 @@ import os
 import threading
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .models.store import VerifiedFile
+
+#: A model's flatbuffer: its bytes, or a verified file LiteRT maps itself.
+ModelSource = Union[bytes, "VerifiedFile"]
 
 
 class KernelMode(StrEnum):
@@ -69,13 +75,14 @@ def _native_stderr_silenced() -> Iterator[None]:
             os.close(saved)
 
 
-def make_interpreter(model: bytes, mode: KernelMode, threads: int = 1) -> Any:
+def make_interpreter(model: ModelSource, mode: KernelMode, threads: int = 1) -> Any:
     """A LiteRT interpreter over ``model`` for the given kernel mode (single-threaded unless asked)."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     resolver = OpResolverType.BUILTIN_REF if mode is KernelMode.REFERENCE else OpResolverType.AUTO
+    source = {"model_content": model} if isinstance(model, bytes) else model.interpreter_source()
     with _native_stderr_silenced():
-        return Interpreter(model_content=model, num_threads=threads, experimental_op_resolver_type=resolver)
+        return Interpreter(**source, num_threads=threads, experimental_op_resolver_type=resolver)
 
 
 def allocate(interpreter: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .acoustic import FRAME_SAMPLES
-from .runtime import KernelMode, allocate, make_interpreter
+from .runtime import KernelMode, ModelSource, allocate, make_interpreter
 
 CONTEXT_FRAMES = 24
 
@@ -54,7 +54,7 @@ class Vocoder:
     instead of reallocating (and page-faulting) fresh memory each time.
     """
 
-    def __init__(self, model: bytes, mode: KernelMode, *, reserve_frames: int = 0) -> None:
+    def __init__(self, model: ModelSource, mode: KernelMode, *, reserve_frames: int = 0) -> None:
         self._model = model
         self._mode = mode
         self._reserve_frames = reserve_frames

@@ -30,10 +30,8 @@ from ..errors import ModelCorruptError
 from ._graph import Graph, serialize
 from .vocoder_graph import optimize_vocoder
 
-__all__ = ["CONTROL_INPUTS", "REPAIR_VERSION", "RepairReport", "optimize_vocoder", "repair_fastspeech2"]
+__all__ = ["CONTROL_INPUTS", "RepairReport", "optimize_vocoder", "repair_fastspeech2"]
 
-#: Bumped whenever the rewrite below changes; recorded in the model manifest.
-REPAIR_VERSION = "4"
 
 CONTROL_INPUTS = ("f0_scale", "f0_shift", "energy_scale", "energy_shift", "duration_scale")
 

