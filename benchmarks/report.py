@@ -547,34 +547,48 @@ def _where_time_goes(results: dict[str, Any], loaded: bool) -> list[str]:
                      f"{fmt(st.get('frontend'), 4)}, acoustic {fmt(st.get('acoustic'), 4)}, vocoder "
                      f"{fmt(st.get('vocoder'), 4)}, wav encode {fmt(st.get('encode_wav'), 4)} s per audio-s: the "
                      f"vocoder is {voc_share:.0f} % of synthesis (issue 7 measured ~90 % on bare LiteRT).")
+    acoustic = _kernel_rtf(results, "acoustic", "int8", "xnnpack", 1)
+    floor = opt + acoustic if opt and acoustic else None
     lines += [
         "- **The arithmetic floor.** Counted from the graphs (convolutions, fully connected layers and attention "
         "matmuls at their run-time shapes): MB-MelGAN costs ~1.7 GFLOP per second of audio and FastSpeech2 "
         "~1.6 GFLOP (0.7 of it the 5 × 512-channel postnet, which runs on every mel frame), so ≈ 3.3 GFLOP per "
-        "audio second in all. XNNPACK reaches ~35–40 GFLOP/s per core on this AVX2 EPYC"
-        + (f" (vocoder measured here: {fmt(opt, 4)} CPU-s per audio-s, one 256-frame window, one thread)"
-           if opt else "")
-        + ". **RTF 0.02 on 2 cores would need ~83 GFLOP/s per core** — the FMA peak of an AVX2 core at this "
-        "clock — and **≥ 40 audio-s per wall-s would need ~66 GFLOP/s per core**: with this model and these "
-        "kernels both targets are out of reach on 2 cores, whatever the scheduling. What is left to win is "
-        "parallel efficiency (short texts keep ~1.4 of 2 cores busy) and a cheaper model (int8 vocoder, "
-        "smaller postnet), which would change the audio.",
-        "- **The install-time vocoder rewrite** (dilated convolutions folded back from SPACE_TO_BATCH_ND → "
-        "CONV_2D → BATCH_TO_SPACE_ND, biases fused, 90 dead shape ops removed) is bit-identical and ~10–15 % "
-        "faster" + (f"; this run: original {fmt(orig, 4)} vs rewritten {fmt(opt, 4)} s per audio-s "
-                    f"({ratio(opt, orig)})" if opt and orig else "") + ".",
+        "audio second in all. The acoustic model's int8 hybrid kernels already run at ~90–100 GOP/s per core and "
+        "the vocoder's float convolutions under XNNPACK at ~45 GFLOP/s"
+        + (f"; one core needs {fmt(opt, 4)} (vocoder, one 256-frame window) + {fmt(acoustic, 4)} (acoustic) = "
+           f"{fmt(floor, 4)} CPU-s per audio-s" if floor else "")
+        + ". **RTF 0.02 on 2 cores needs ≤ 0.04 CPU-s per audio-s and ≥ 40 audio-s per wall-s needs ≤ 0.05**, "
+        "before any overlap, context or contention between the two cores: with this model, these kernels and "
+        "the determinism contract both are out of reach on 2 cores, whatever the scheduling. What is left is "
+        "parallel efficiency and a cheaper model (an int8 vocoder: hybrid int8 convolutions measured no faster "
+        "than XNNPACK float and moved the waveform by 8 dB SNR; transposed convolutions in hybrid int8 were 4× "
+        "slower), which would change the audio.",
+        "- **The install-time vocoder rewrite** (`models/vocoder_graph.py`): dilated convolutions folded back "
+        "from SPACE_TO_BATCH_ND → CONV_2D → BATCH_TO_SPACE_ND and biases fused (bit-identical), then the three "
+        "upsampling TRANSPOSE_CONVs in polyphase form (one CONV_2D with stride × channels outputs + a RESHAPE) "
+        "and the PQMF synthesis as a 16-tap polyphase CONV_2D at the sub-band rate instead of a 63-tap one at "
+        "24 kHz. The last two remove every run-time shape computation, so every tensor is static"
+        + (f"; this run: original {fmt(orig, 4)} vs rewritten {fmt(opt, 4)} s per audio-s ({ratio(opt, orig)})"
+           if opt and orig else "") + ".",
         "- **XNNPACK**" + (f": without the delegate the same window takes {fmt(nox, 4)} s per audio-s "
                            f"({ratio(nox, opt)} of XNNPACK)" if nox and opt else " is on by default (`fast` kernels)")
         + ".",
-        "- **Threads and determinism.** Every interpreter is single-threaded, so the audio is the same on any core "
-        "count; parallelism comes from vocoding overlapping windows (24 frames of context each side reproduce the "
-        "whole-phrase output bit for bit) on a pool of workers, and from the next phrases"
-        + (f". A single interpreter with 2 threads would reach {fmt(two, 4)} s per audio-s (vs {fmt(opt, 4)}), "
-           "but its output bits depend on the thread count" if two and opt else "") + ".",
-        "- **Memory grows with the window.** LiteRT's dynamic tensors (transposed-conv output shapes are computed "
-        "at run time) make the vocoder's memory grow ~0.4 MB per window frame. A static-shape graph for a fixed "
-        "window measured 62 MB vs 108 MB at 256 frames, but padding short phrases to fixed sizes would cost "
-        "1.4–1.7× compute on the standard texts; the window is capped at 208 + 48 context frames instead.",
+        "- **Threads and determinism.** Every vocoder interpreter is single-threaded, so the audio is the same on "
+        "any core count; parallelism comes from vocoding overlapping windows (24 frames of context each side "
+        "reproduce the whole-phrase output bit for bit) on a pool of workers, and from the next phrases"
+        + (f". A single vocoder interpreter with 2 threads would reach {fmt(two, 4)} s per audio-s (vs "
+           f"{fmt(opt, 4)}), but its output bits depend on the thread count" if two and opt else "")
+        + ". The acoustic model's int8 kernels sum in exact integer arithmetic, so its mel is the same at any "
+        "thread count (tested): its shared interpreter uses all the engine's threads, which halves the first "
+        "phrase's acoustic time. Windows are split over free workers only (the overlap is pure extra work when "
+        "other requests keep the pool busy).",
+        "- **Memory.** The shipped vocoder computed its transposed convolutions' output shapes at run time, so "
+        "every later tensor was *dynamic*: LiteRT mallocs each op's output separately and keeps all of them "
+        "(~0.4 MB per window frame: 117 MB at 256 frames) and re-allocates (and page-faults) whenever the "
+        "length grows. With static shapes LiteRT plans one shared arena: ~36 MB at 256 frames. Each worker's "
+        "vocoder is allocated once for the largest window (208 + 48 context frames) and reused for every "
+        "shorter one. Model files are hashed through a read-only mapping and mapped by LiteRT (no private "
+        "copy of the weights; the pages are shared between server workers).",
         _int8_line(results),
         ""]
     return lines

@@ -57,8 +57,9 @@ class AcousticModel:
     """Thread-safe wrapper around one interpreter.
 
     Calls are serialised: one interpreter instead of one per worker saves ~30 MB per worker. ``threads``
-    > 1 lets one call use several cores (the first phrase of a request decides the time to first audio);
-    the mel does not depend on it (see :mod:`shengqing.runtime`).
+    > 1 lets one call use up to that many cores (the first phrase of a request decides the time to first
+    audio); each call may ask for fewer, so a busy pool is not oversubscribed. The mel does not depend on
+    it (see :mod:`shengqing.runtime`).
     """
 
     def __init__(self, model: ModelSource, mode: KernelMode, *, threads: int = 1) -> None:
@@ -68,6 +69,7 @@ class AcousticModel:
         self._lock = threading.Lock()
         self._state: tuple[Any, dict[str, Any], dict[str, int]] | None = None
         self._allocated = False
+        self._current_threads = self._threads
 
     def _interpreter(self) -> tuple[Any, dict[str, Any], dict[str, int]]:
         if self._state is None:
@@ -77,17 +79,27 @@ class AcousticModel:
             self._state = (interpreter, inputs, outputs)
         return self._state
 
-    def run(self, ids: np.ndarray, controls: PhonemeControls, speed: float = 1.0) -> AcousticOutput:
-        """Run FastSpeech2 on ``ids`` (int32, eos included). ``speed`` > 1 is faster speech."""
+    def run(self, ids: np.ndarray, controls: PhonemeControls, speed: float = 1.0, *,
+            threads: int | None = None) -> AcousticOutput:
+        """Run FastSpeech2 on ``ids`` (int32, eos included). ``speed`` > 1 is faster speech.
+
+        ``threads``: cores this call may use (at most the model's ``threads``; default all of them).
+        """
         length = len(ids)
         if len(controls) != length:
             raise InvalidOptionError(f"controls have {len(controls)} values for {length} phone ids")
+        wanted = self._threads if threads is None else max(1, min(threads, self._threads))
         with self._lock:
-            return self._run_locked(ids, controls, speed)
+            return self._run_locked(ids, controls, speed, wanted)
 
-    def _run_locked(self, ids: np.ndarray, controls: PhonemeControls, speed: float) -> AcousticOutput:
+    def _run_locked(self, ids: np.ndarray, controls: PhonemeControls, speed: float, threads: int) -> AcousticOutput:
         length = len(ids)
         interpreter, inputs, outputs = self._interpreter()
+        if threads != self._current_threads:
+            # LiteRT's Python class has no public setter; its wrapper's SetNumThreads re-sizes the int8
+            # kernels' thread pool for the following invokes.
+            interpreter._interpreter.SetNumThreads(threads)
+            self._current_threads = threads
         for detail in inputs.values():
             if list(detail["shape_signature"]) == [1, -1] and list(detail["shape"]) != [1, length]:
                 interpreter.resize_tensor_input(detail["index"], [1, length])

@@ -124,7 +124,8 @@ class _PhraseJob:
             if self._phrase.ids.size == 0:  # a pause only (SSML <break>)
                 return
             start = time.perf_counter()
-            out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed)
+            out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed,
+                                             threads=self._engine._free_workers() + 1)
             mel = emotion.transform_mel(out.mel, self._phrase.options)
             self._acoustic_seconds = time.perf_counter() - start
             # Split only over workers that are free now: when other requests keep the pool busy, the windows'

@@ -53,14 +53,20 @@ def cache_dir() -> Path:
     return Path(base)
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` so that concurrent readers never see a half-written file; ignore a read-only cache."""
+def write_atomic(path: Path, payload: bytes, *, replaces: str | None = None) -> None:
+    """Write ``payload`` so that concurrent readers never see a half-written file; ignore a read-only cache.
+
+    ``replaces``: a glob of older versions of this cache file, deleted once the new one is in place.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
         os.replace(tmp, path)
+        for stale in path.parent.glob(replaces) if replaces else ():
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -154,7 +160,7 @@ def _load() -> Tables:
     except (OSError, ValueError, EOFError, TypeError, IndexError):
         pass
     packed = _pack(*_build())
-    write_atomic(path, marshal.dumps(packed))
+    write_atomic(path, marshal.dumps(packed), replaces="frontend_readings_v*.marshal")
     return Tables(*packed)
 
 

@@ -36,8 +36,11 @@ def _source() -> Path:
 
 
 def _cache_path(src: Path) -> Path:
-    st = src.stat()
-    return cache_dir() / f"frontend_words_v{_FORMAT}_{st.st_size}_{int(st.st_mtime)}.marshal"
+    """Keyed by jieba's version and the dictionary's size, not its mtime (every fresh install changes that)."""
+    import importlib.metadata
+
+    version = importlib.metadata.version("jieba")
+    return cache_dir() / f"frontend_words_v{_FORMAT}_{version}_{src.stat().st_size}.marshal"
 
 
 def _build(src: Path) -> tuple[list[str], list[int], list[str]]:
@@ -78,7 +81,7 @@ def _load() -> tuple[dict[str, tuple[str, bytes, str]], float]:
     except (OSError, ValueError, EOFError, TypeError):
         pass
     packed, total = _pack(*_build(src))
-    write_atomic(cache, marshal.dumps((packed, total)))
+    write_atomic(cache, marshal.dumps((packed, total)), replaces="frontend_words_v*.marshal")
     return packed, math.log(total)
 
 
