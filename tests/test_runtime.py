@@ -91,6 +91,22 @@ def test_acoustic_mel_does_not_depend_on_its_thread_count(installed_model: Insta
     engine.close()
 
 
+def test_vocoder_does_not_depend_on_its_thread_count(installed_model: InstalledModel) -> None:
+    """XNNPACK splits the static-shape vocoder's outputs across threads, never its sums: same PCM bits."""
+    from shengqing import Synthesizer
+
+    engine = Synthesizer(threads=1, model=installed_model)
+    phrases = [p for text in standard_texts()[:6] for p in engine.frontend.phrases(text) if p.phones]
+    mels = [engine._acoustic.run(engine._ids(p.phones), PhonemeControls.neutral(len(p.phones) + 1)).mel
+            for p in phrases]
+    engine.close()
+    model = installed_model.read_verified(VOCODER_FILE)
+    one, *more = (Vocoder(model, KernelMode.FAST, threads=n) for n in (1, 2, 4))
+    for mel in mels:
+        expected = one.vocode(mel)
+        assert all(np.array_equal(expected, other.vocode(mel)) for other in more), len(mel)
+
+
 def test_windowed_vocoding_equals_whole_for_any_cut(mel: np.ndarray, installed_model: InstalledModel) -> None:
     vocoder = Vocoder(installed_model.read_verified(VOCODER_FILE), KernelMode.FAST)
     whole = vocoder.vocode(mel, pieces=1)

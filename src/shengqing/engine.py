@@ -1,11 +1,11 @@
 """The synthesis engine: text → phrases → acoustic model → vocoder windows → 24 kHz int16 audio.
 
-One :class:`Synthesizer` loads the model once and serves any number of threads. Work is spread over a
-private pool of ``threads`` threads, each with its own single-threaded vocoder interpreter; a phrase's
-vocoder windows and the following phrases run in parallel, and the shared acoustic interpreter may use
-``threads`` cores for one phrase (its mel does not depend on that). The audio never depends on
-``threads``, the machine's core count or whether the result is streamed (see :mod:`shengqing.vocoder`
-and :mod:`shengqing.runtime`).
+One :class:`Synthesizer` loads the model once and serves any number of threads. Work runs on a private
+pool of one worker per ``VOCODER_THREADS`` cores, each with its own vocoder interpreter using that many
+cores; the shared acoustic interpreter uses the cores of its own and of idle workers; a phrase's vocoder
+windows and the following phrases are spread over the workers. The audio never depends on ``threads``, the
+machine's core count or whether the result is streamed (see :mod:`shengqing.vocoder` and
+:mod:`shengqing.runtime`).
 
 Bounds: one acoustic-model call covers one phrase of at most ``MAX_PHRASE_SYLLABLES`` syllables (≈ 120
 phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel frames (3.2 s of audio).
@@ -49,6 +49,7 @@ from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
 
 _T = TypeVar("_T")
 
+VOCODER_THREADS = 2  # cores per vocoder interpreter (one worker per pair of cores)
 MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~35 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 _BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
@@ -125,7 +126,7 @@ class _PhraseJob:
                 return
             start = time.perf_counter()
             out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed,
-                                             threads=self._engine._free_workers() + 1)
+                                             threads=self._engine._cores_free())
             mel = emotion.transform_mel(out.mel, self._phrase.options)
             self._acoustic_seconds = time.perf_counter() - start
             # Split only over workers that are free now: when other requests keep the pool busy, the windows'
@@ -220,9 +221,14 @@ class Synthesizer:
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
         self._files = [self.model.open_verified(name) for name in (ACOUSTIC_FILE, VOCODER_FILE)]
         self._acoustic = AcousticModel(self._files[0], self.kernels, threads=threads)
-        self._vocoder = Vocoder(self._files[1], self.kernels,
+        # Each worker's vocoder uses up to VOCODER_THREADS cores: XNNPACK splits a convolution's outputs, not
+        # its sums, so the bits are the same at any thread count (tested), and two threads sharing one
+        # interpreter's weights and arena beat two interpreters contending for the caches.
+        self._cores_per_worker = min(VOCODER_THREADS, threads)
+        self._workers = max(1, threads // self._cores_per_worker)
+        self._vocoder = Vocoder(self._files[1], self.kernels, threads=self._cores_per_worker,
                                 reserve_frames=MAX_WINDOW_FRAMES + 2 * CONTEXT_FRAMES)
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="shengqing")
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="shengqing")
         self._pending_tasks = 0  # queued or running on the pool
         self._pending_lock = threading.Lock()
         self.frontend = Frontend(lexicon)
@@ -264,7 +270,7 @@ class Synthesizer:
 
     def warm_up(self) -> None:
         """Run every worker's interpreters once so the first request pays no set-up cost."""
-        futures = [self._pool.submit(self._warm_one) for _ in range(self.threads)]
+        futures = [self._pool.submit(self._warm_one) for _ in range(self._workers)]
         for future in futures:
             future.result()
 
@@ -301,7 +307,11 @@ class Synthesizer:
     def _free_workers(self) -> int:
         """Workers with nothing queued for them, not counting the task that asks."""
         with self._pending_lock:
-            return max(0, self.threads - self._pending_tasks)
+            return max(0, self._workers - self._pending_tasks)
+
+    def _cores_free(self) -> int:
+        """Cores a task may use now: its worker's, plus those of idle workers."""
+        return min(self.threads, self._cores_per_worker * (self._free_workers() + 1))
 
     def _warm_one(self) -> None:
         ids = np.array([self._symbol_to_id[s] for s in ("sil", "n", "i3", "#0", "h", "ao3", "sil", "eos")],
@@ -355,7 +365,7 @@ class Synthesizer:
     def _drive(self, first: PlannedPhrase, plan: Iterator[PlannedPhrase], streaming: bool) -> Iterator[AudioChunk]:
         inflight: deque[tuple[PlannedPhrase, _PhraseJob]] = deque()
         # streaming bounds the work done ahead of the consumer; a whole synthesis keeps every worker busy
-        lookahead = self.threads + 1 if streaming else 2 * self.threads + 2
+        lookahead = self._workers + 1 if streaming else 2 * self._workers + 2
         pending: PlannedPhrase | None = first
         last_job: _PhraseJob | None = None
         index = 0
@@ -367,7 +377,7 @@ class Synthesizer:
                     # the last (nothing else runs beside it); in between, whole phrases keep the workers busy
                     # without the windows' overlap. The cut never changes the samples (see vocoder.py).
                     first_or_last = (index == 0 and last_job is None) or pending is None
-                    pieces = self.threads if first_or_last else 1
+                    pieces = self._workers if first_or_last else 1
                     last_job = _PhraseJob(self, current, pieces, after=last_job)
                     inflight.append((current, last_job))
                 if not inflight:

@@ -1,11 +1,12 @@
 """LiteRT interpreters with a fixed threading contract, and the kernel modes.
 
-Vocoder interpreters run with ``num_threads=1``: LiteRT's multi-threaded float kernels split reductions by
-thread count, so the PCM would change with the machine's core count. shengqing gets the vocoder's
-parallelism from several interpreters working on different windows, phrases and requests instead (see
-:mod:`shengqing.vocoder`). The acoustic model is different: its heavy layers are int8 hybrid kernels whose
-sums are exact integer arithmetic, split across threads by output blocks only, so its mel is the same bits
-at any thread count (a test checks 1, 2 and 4 over the standard suite); it may use several threads.
+Thread counts never change the bits, by construction and by test (1, 2 and 4 threads over the standard
+suite): the vocoder graph, once its shapes are static (see :mod:`shengqing.models.vocoder_graph`), runs
+entirely in XNNPACK, which splits a convolution's *outputs* across threads, never its sums; the acoustic
+model's heavy layers are int8 hybrid kernels whose sums are exact integer arithmetic. (LiteRT's builtin
+float kernels, which ran the shipped vocoder's dynamic-shape graph, do split reductions: its PCM changed
+with the thread count.) So interpreters may use several threads; parallelism also comes from vocoding
+windows of a phrase on different workers, which never changes the bits either (see :mod:`shengqing.vocoder`).
 
 Kernel modes:
 

@@ -1,11 +1,11 @@
 """Vocoder stage: mel → waveform with Multi-band MelGAN, in overlapping windows.
 
 MB-MelGAN is convolutional: an output frame depends only on the mel frames within ``CONTEXT_FRAMES`` of it
-(measured: 24 frames of context on each side reproduce whole-utterance vocoding bit for bit with
-single-threaded kernels). So a phrase can be cut into windows that overlap by that context, vocoded
-independently — in parallel, by different interpreters — and the kept centres joined: the result is the
-same bytes whatever the cut. That is what makes streaming equal whole synthesis, and the core count of the
-machine irrelevant to the audio.
+(measured: 24 frames of context on each side reproduce whole-utterance vocoding bit for bit). So a phrase
+can be cut into windows that overlap by that context, vocoded independently — in parallel, by different
+interpreters — and the kept centres joined: the result is the same bytes whatever the cut. Each
+interpreter may itself use several threads (XNNPACK splits outputs, not sums: same bits, tested). That is
+what makes streaming equal whole synthesis, and the core count of the machine irrelevant to the audio.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def plan_windows(frames: int, pieces: int) -> list[Window]:
 
 
 class Vocoder:
-    """Thread-safe: each calling thread gets its own single-threaded interpreter.
+    """Thread-safe: each calling thread gets its own interpreter (using ``threads`` cores).
 
     ``reserve_frames``: each interpreter is first allocated for a call of this many frames. The installed
     graph has static shapes (see :mod:`shengqing.models.vocoder_graph`), so LiteRT plans one arena that
@@ -54,16 +54,17 @@ class Vocoder:
     instead of reallocating (and page-faulting) fresh memory each time.
     """
 
-    def __init__(self, model: ModelSource, mode: KernelMode, *, reserve_frames: int = 0) -> None:
+    def __init__(self, model: ModelSource, mode: KernelMode, *, reserve_frames: int = 0, threads: int = 1) -> None:
         self._model = model
         self._mode = mode
+        self._threads = 1 if mode is KernelMode.REFERENCE else threads
         self._reserve_frames = reserve_frames
         self._local = threading.local()
 
     def _interpreter(self) -> tuple[Any, int, int]:
         state = getattr(self._local, "state", None)
         if state is None:
-            interpreter = make_interpreter(self._model, self._mode)
+            interpreter = make_interpreter(self._model, self._mode, self._threads)
             state = (interpreter, interpreter.get_input_details()[0]["index"],
                      interpreter.get_output_details()[0]["index"])
             self._local.state = state

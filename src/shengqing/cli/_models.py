@@ -31,9 +31,15 @@ def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _install(args: argparse.Namespace) -> int:
+    from ..models.store import MANIFEST_FILE
+
     store = _store(args)
+    manifest = store.model_dir() / MANIFEST_FILE
+    before = manifest.stat().st_mtime_ns if manifest.is_file() else None
     model = store.install(args.source, force=args.force)
-    print(f"installed {model.name} in {model.directory} (from {model.manifest['source']['origin']})")
+    fresh = not manifest.is_file() or manifest.stat().st_mtime_ns != before
+    verb = "installed" if fresh else "verified, already installed:"
+    print(f"{verb} {model.name} in {model.directory} (from {model.manifest['source']['origin']})")
     return 0
 
 
