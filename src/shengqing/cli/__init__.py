@@ -7,9 +7,12 @@ readable line with a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .._version import __version__
 from ..errors import ShengqingError
@@ -57,5 +60,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> NoReturn:
+    """The ``shengqing`` command: :func:`main`, then exit without tearing the interpreter down.
+
+    Everything the command writes is closed by then; skipping Python's finalisation (the frontend's
+    dictionaries, LiteRT's interpreters, the worker pool) saves ~50 ms per invocation.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

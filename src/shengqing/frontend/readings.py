@@ -72,12 +72,14 @@ def write_atomic(path: Path, payload: bytes, *, replaces: str | None = None) -> 
 
 
 def _source_stamp() -> str:
-    import importlib.metadata
+    """Sizes of pypinyin's two data files: cheap (no import of pypinyin, no metadata scan, ~20 ms each)."""
+    import importlib.util
 
-    try:
-        return importlib.metadata.version("pypinyin")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - pypinyin is a dependency
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or spec.origin is None:  # pragma: no cover - pypinyin is a dependency
         return "0"
+    folder = Path(spec.origin).parent
+    return "_".join(str((folder / name).stat().st_size) for name in ("pinyin_dict.json", "phrases_dict.json"))
 
 
 def _build() -> tuple[dict[str, str], dict[str, str], str]:

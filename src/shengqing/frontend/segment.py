@@ -14,6 +14,7 @@ from __future__ import annotations
 import array
 import marshal
 import math
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
@@ -36,11 +37,9 @@ def _source() -> Path:
 
 
 def _cache_path(src: Path) -> Path:
-    """Keyed by jieba's version and the dictionary's size, not its mtime (every fresh install changes that)."""
-    import importlib.metadata
-
-    version = importlib.metadata.version("jieba")
-    return cache_dir() / f"frontend_words_v{_FORMAT}_{version}_{src.stat().st_size}.marshal"
+    """Keyed by the dictionary's size and CRC, not its mtime (every fresh install changes that)."""
+    data = src.read_bytes()
+    return cache_dir() / f"frontend_words_v{_FORMAT}_{len(data)}_{zlib.crc32(data):08x}.marshal"
 
 
 def _build(src: Path) -> tuple[list[str], list[int], list[str]]:
