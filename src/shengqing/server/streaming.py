@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE, AudioChunk, StreamEncoder, encode
+from ..audio import SAMPLE_RATE, AudioChunk, StreamEncoder, encode, wav_header
 from ..errors import SynthesisTimeoutError
 from .limits import Slot
 from .metrics import Metrics
@@ -81,10 +81,14 @@ def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event) -> Whole
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
-    samples = np.concatenate(parts) if parts else np.zeros(0, np.int16)
     seconds = time.perf_counter() - start
-    data = encode(samples, job.format)
-    return Whole(data=data, duration=len(samples) / SAMPLE_RATE, synthesis_seconds=seconds)
+    count = sum(len(p) for p in parts)
+    if job.format in ("wav", "pcm"):  # header + PCM joined straight from the chunks: one copy of the audio, not three
+        head = wav_header(count) if job.format == "wav" else b""
+        data = b"".join([head, *(np.asarray(p, "<i2").tobytes() for p in parts)])
+    else:
+        data = encode(np.concatenate(parts) if parts else np.zeros(0, np.int16), job.format)
+    return Whole(data=data, duration=count / SAMPLE_RATE, synthesis_seconds=seconds)
 
 
 async def run_whole(engine: Engine, job: Job, executor: Executor, slot: Slot, timeout: float) -> Whole:
@@ -171,9 +175,12 @@ class StreamRun:
             raise item
         return item
 
-    async def body(self, first: bytes, timeout: float, on_end: Any) -> AsyncIterator[bytes]:
-        """The response body after ``first``; ``on_end(StreamEnd, all_bytes)`` runs once complete."""
-        collected = [first]
+    async def body(self, first: bytes, timeout: float, on_end: Any, *, keep: bool = True) -> AsyncIterator[bytes]:
+        """The response body after ``first``; ``on_end(StreamEnd, all_bytes)`` runs once complete.
+
+        ``keep=False`` (nothing will be cached) passes ``b""`` instead of holding every byte sent.
+        """
+        collected = [first] if keep else []
         finished = False
         try:
             if first:
@@ -191,7 +198,8 @@ class StreamRun:
                     await on_end(item, b"".join(collected))
                     return
                 if item:
-                    collected.append(item)
+                    if keep:
+                        collected.append(item)
                     yield item
         finally:
             if not finished:

@@ -180,9 +180,9 @@ async def _stream(state: ServerState, job: Job, key: str | None, slot: Any, star
     async def on_end(end: StreamEnd, data: bytes) -> None:
         duration = end.samples / SAMPLE_RATE
         _observe(state, duration, end.synthesis_seconds)
-        whole = wav_header(end.samples) + data[44:] if job.format == "wav" else data
         if key is None:
             return
+        whole = wav_header(end.samples) + data[44:] if job.format == "wav" else data
         entry = CachedAudio(data=whole, duration=duration, synthesis_seconds=end.synthesis_seconds,
                             kernels=state.kernels)
         await state.cache.put(key, entry)
@@ -193,5 +193,5 @@ async def _stream(state: ServerState, job: Job, key: str | None, slot: Any, star
     headers = _common_headers(state, job)
     headers.update({"X-Cache": "miss", "X-First-Chunk-Seconds": f"{first_seconds:.4f}",
                     "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-    return StreamingResponse(run.body(first, timeout, on_end), media_type=FORMATS[job.format][0],
+    return StreamingResponse(run.body(first, timeout, on_end, keep=key is not None), media_type=FORMATS[job.format][0],
                              headers=headers)
