@@ -390,8 +390,9 @@ def _rtf(results: dict[str, Any], plots: dict[str, str], plot_rel: str) -> list[
     lines = ["## 3. RTF and per-stage breakdown", "",
              f"Warm API, {len(std['per_text'])} texts of `standard.txt`, {results['config']['rtf_reps']} passes: "
              f"**RTF {fmt(std['rtf'], 4)}** wall, {fmt(std['rtf_cpu'], 4)} CPU-s per audio-s "
-             f"({fmt(std['total_audio_s'], 1)} s of audio). Stage times are summed over the worker threads "
-             "(CPU-like seconds per audio second); the wall RTF is lower than their sum when the workers overlap.",
+             f"({fmt(std['total_audio_s'], 1)} s of audio). Stage times are the time each stage's calls took, summed "
+             "over the pool's workers: with one worker per 2 cores (one worker here) each call already uses both "
+             "cores, so their sum is close to the wall RTF; with several workers it exceeds it.",
              ""]
     st = std["stage_rtf"]
     total = sum(st.values()) or 1.0
@@ -548,7 +549,10 @@ def _where_time_goes(results: dict[str, Any], loaded: bool) -> list[str]:
                      f"{fmt(st.get('vocoder'), 4)}, wav encode {fmt(st.get('encode_wav'), 4)} s per audio-s: the "
                      f"vocoder is {voc_share:.0f} % of synthesis (issue 7 measured ~90 % on bare LiteRT).")
     acoustic = _kernel_rtf(results, "acoustic", "int8", "xnnpack", 1)
+    acoustic2 = _kernel_rtf(results, "acoustic", "int8", "xnnpack", 2)
     floor = opt + acoustic if opt and acoustic else None
+    floor2 = two + acoustic2 if two and acoustic2 else None
+    rtf = _num(_get(results, "warm", "standard", "rtf"))
     lines += [
         "- **The arithmetic floor.** Counted from the graphs (convolutions, fully connected layers and attention "
         "matmuls at their run-time shapes): MB-MelGAN costs ~1.7 GFLOP per second of audio and FastSpeech2 "
@@ -557,9 +561,13 @@ def _where_time_goes(results: dict[str, Any], loaded: bool) -> list[str]:
         "the vocoder's float convolutions under XNNPACK at ~45 GFLOP/s"
         + (f"; one core needs {fmt(opt, 4)} (vocoder, one 256-frame window) + {fmt(acoustic, 4)} (acoustic) = "
            f"{fmt(floor, 4)} CPU-s per audio-s" if floor else "")
+        + (f", and with both cores on one phrase the bare interpreters take {fmt(two, 4)} + {fmt(acoustic2, 4)} = "
+           f"{fmt(floor2, 4)} s per audio-s of wall time" if floor2 else "")
+        + (f" — the engine's {fmt(rtf, 4)} is within {100 * (rtf / floor2 - 1):.0f} % of that, frontend, "
+           "windows and Python included" if floor2 and rtf else "")
         + ". **RTF 0.02 on 2 cores needs ≤ 0.04 CPU-s per audio-s and ≥ 40 audio-s per wall-s needs ≤ 0.05**, "
-        "before any overlap, context or contention between the two cores: with this model, these kernels and "
-        "the determinism contract both are out of reach on 2 cores, whatever the scheduling. What is left is "
+        "before any Python, window overlap or contention between the two cores: with this model, these kernels "
+        "and the determinism contract both are out of reach on 2 cores, whatever the scheduling. What is left is "
         "parallel efficiency and a cheaper model (an int8 vocoder: hybrid int8 convolutions measured no faster "
         "than XNNPACK float and moved the waveform by 8 dB SNR; transposed convolutions in hybrid int8 were 4× "
         "slower), which would change the audio.",
@@ -590,7 +598,12 @@ def _where_time_goes(results: dict[str, Any], loaded: bool) -> list[str]:
         "length grows. With static shapes LiteRT plans one shared arena: ~36 MB at 256 frames. Each worker's "
         "vocoder is allocated once for the largest window (208 + 48 context frames) and reused for every "
         "shorter one. Model files are hashed through a read-only mapping and mapped by LiteRT (no private "
-        "copy of the weights; the pages are shared between server workers).",
+        "copy of the weights; the pages are shared between server workers). What a process holds: Python, "
+        "numpy and LiteRT ~35 MB, the frontend's tables ~35 MB, the acoustic interpreter ~25 MB (its tensors "
+        "after the length regulator stay dynamic and grow with the longest phrase seen, +~20 MB at 40 "
+        "syllables), one vocoder interpreter ~45 MB (arena + XNNPACK's packed weights), FastAPI/uvicorn ~40 MB "
+        "in the server; plus the audio of the requests in flight (a whole 226 s wav response is 10.8 MB, now "
+        "joined once from the phrase chunks; a stream that is not cached no longer keeps its bytes).",
         _int8_line(results),
         ""]
     return lines
