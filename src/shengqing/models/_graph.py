@@ -49,50 +49,38 @@ class Graph:
         code = self.model.operatorCodes[op.opcodeIndex]
         return int(max(code.builtinCode, code.deprecatedBuiltinCode))
 
-    def new_tensor(self, name: str, shape: list[int], signature: list[int] | None = None,
-                   data: np.ndarray | None = None) -> int:
+    def _add(self, name: str, shape: object, tensor_type: int, data: bytes | None = None,
+             signature: list[int] | None = None) -> int:
+        """Append a buffer (holding ``data``, or empty for a run-time tensor) and a tensor using it."""
         buffer = schema.BufferT()
         if data is not None:
-            buffer.data = np.frombuffer(data.astype(np.float32).tobytes(), dtype=np.uint8)
+            buffer.data = np.frombuffer(data, dtype=np.uint8)
         self.model.buffers.append(buffer)
         tensor = schema.TensorT()
         tensor.name = name.encode()
         tensor.shape = np.array(shape, dtype=np.int32)
         if signature is not None:
             tensor.shapeSignature = np.array(signature, dtype=np.int32)
-        tensor.type = schema.TensorType.FLOAT32
+        tensor.type = tensor_type
         tensor.buffer = len(self.model.buffers) - 1
         self.sg.tensors.append(tensor)
-        index = len(self.sg.tensors) - 1
-        self._by_name[name] = index
-        return index
+        self._by_name[name] = len(self.sg.tensors) - 1
+        return len(self.sg.tensors) - 1
+
+    def new_tensor(self, name: str, shape: list[int], signature: list[int] | None = None,
+                   data: np.ndarray | None = None) -> int:
+        """A float32 tensor: a constant when ``data`` is given, else a run-time tensor."""
+        payload = None if data is None else data.astype(np.float32).tobytes()
+        return self._add(name, shape, schema.TensorType.FLOAT32, payload, signature)
 
     def constant(self, name: str, data: np.ndarray) -> int:
         """A new constant tensor holding ``data`` (float32 or int32)."""
         types = {np.dtype(np.float32): schema.TensorType.FLOAT32, np.dtype(np.int32): schema.TensorType.INT32}
-        buffer = schema.BufferT()
-        buffer.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
-        self.model.buffers.append(buffer)
-        tensor = schema.TensorT()
-        tensor.name = name.encode()
-        tensor.shape = np.array(data.shape, dtype=np.int32)
-        tensor.type = types[data.dtype]
-        tensor.buffer = len(self.model.buffers) - 1
-        self.sg.tensors.append(tensor)
-        self._by_name[name] = len(self.sg.tensors) - 1
-        return len(self.sg.tensors) - 1
+        return self._add(name, data.shape, types[data.dtype], np.ascontiguousarray(data).tobytes())
 
     def activation(self, name: str, like: int) -> int:
         """A new run-time tensor with the type of tensor ``like`` (its shape is inferred when allocated)."""
-        tensor = schema.TensorT()
-        tensor.name = name.encode()
-        tensor.shape = np.array(self.sg.tensors[like].shape, dtype=np.int32)
-        tensor.type = self.sg.tensors[like].type
-        self.model.buffers.append(schema.BufferT())
-        tensor.buffer = len(self.model.buffers) - 1
-        self.sg.tensors.append(tensor)
-        self._by_name[name] = len(self.sg.tensors) - 1
-        return len(self.sg.tensors) - 1
+        return self._add(name, self.sg.tensors[like].shape, self.sg.tensors[like].type)
 
     def weights(self, tensor: int) -> np.ndarray:
         """The float32 contents of a constant tensor, in its shape."""
