@@ -65,7 +65,9 @@ class AcousticModel:
     def __init__(self, model: ModelSource, mode: KernelMode, *, threads: int = 1) -> None:
         self._model = model
         self._mode = mode
-        self._threads = 1 if mode is KernelMode.REFERENCE else threads
+        # LiteRT's reference kernels are single-threaded; the portable interpreter's BLAS is held to one
+        # thread (see runtime.limit_blas_threads): the engine's workers give the parallelism.
+        self._threads = threads if mode is KernelMode.FAST else 1
         self._lock = threading.Lock()
         self._state: tuple[Any, dict[str, Any], dict[str, int]] | None = None
         self._allocated = False
@@ -106,7 +108,8 @@ class AcousticModel:
                 detail["shape"] = np.array([1, length])
                 self._allocated = False
         if not self._allocated:
-            allocate(interpreter)
+            if self._mode is not KernelMode.PORTABLE:
+                allocate(interpreter)
             self._allocated = True
         feed = {
             "input_ids": np.asarray(ids, np.int32).reshape(1, -1),

@@ -26,6 +26,7 @@ from . import pitch as melpitch
 from .acoustic import PhonemeControls
 from .errors import InvalidOptionError
 from .options import SynthesisOptions
+from .portable import numerics as nm
 
 EMOTIONS = ("neutral", "happy", "sad", "angry", "fear", "hate", "surprise", "gentle", "serious")
 ALIASES = {
@@ -80,7 +81,10 @@ class Preset:
             return v * k if k else 0.0
 
         def geo(v: float) -> float:
-            return float(v ** k) if k else 1.0
+            # libm's pow can differ in the last bit between CPUs; the portable one cannot
+            if not k or v == 1.0:
+                return 1.0
+            return v if k == 1.0 else float(nm.power(np.array(v), k))
 
         return Preset(lin(self.pitch_st), geo(self.range), lin(self.slope_st), lin(self.final_st),
                       lin(self.glide_st), geo(self.duration), geo(self.final_length), geo(self.pause),
@@ -234,7 +238,7 @@ def transform_mel(mel: np.ndarray, options: SynthesisOptions) -> np.ndarray:
     _, warp = split_pitch(preset.pitch_st, options.pitch)
     semitones: float | np.ndarray = warp
     if preset.glide_st:
-        semitones = semitones + melpitch.final_glide(len(mel), mel.mean(axis=1), preset.glide_st)
+        semitones = semitones + melpitch.final_glide(len(mel), melpitch.mean_level(mel), preset.glide_st)
     out = melpitch.shift_pitch(mel, np.multiply(semitones, melpitch.WARP_CALIBRATION))
     if preset.gain_db or preset.tilt_db:
         out = melpitch.colour(out, preset.gain_db, preset.tilt_db)

@@ -44,7 +44,7 @@ from .frontend import (
 )
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
 from .options import SynthesisOptions
-from .runtime import KernelMode
+from .runtime import KernelMode, limit_blas_threads
 from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
 
 _T = TypeVar("_T")
@@ -194,7 +194,8 @@ class Synthesizer:
 
     Args:
         home: model home (default ``$SHENGQING_HOME`` or the user cache dir); installed on first use.
-        kernels: ``"fast"`` (default, or ``$SHENGQING_KERNELS``) or ``"reference"``.
+        kernels: ``"portable"`` (default, or ``$SHENGQING_KERNELS``: the same bits on every CPU), ``"fast"``
+            (LiteRT's optimised kernels: cheapest, bits depend on the CPU family) or ``"reference"``.
         threads: inference threads (default: ``$SHENGQING_THREADS`` or the CPU cores, at most 8). Never
             changes the audio, only the speed.
         lexicon: a user pronunciation dictionary overriding the frontend.
@@ -221,10 +222,15 @@ class Synthesizer:
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
         self._files = [self.model.open_verified(name) for name in (ACOUSTIC_FILE, VOCODER_FILE)]
         self._acoustic = AcousticModel(self._files[0], self.kernels, threads=threads)
-        # Each worker's vocoder uses up to VOCODER_THREADS cores: XNNPACK splits a convolution's outputs, not
-        # its sums, so the bits are the same at any thread count (tested), and two threads sharing one
-        # interpreter's weights and arena beat two interpreters contending for the caches.
-        self._cores_per_worker = min(VOCODER_THREADS, threads)
+        # Fast mode: each worker's vocoder uses up to VOCODER_THREADS cores: XNNPACK splits a convolution's
+        # outputs, not its sums, so the bits are the same at any thread count (tested), and two threads
+        # sharing one interpreter's weights and arena beat two interpreters contending for the caches.
+        # Portable mode: one worker per core, each single-threaded (NumPy's BLAS held to one thread).
+        if self.kernels is KernelMode.PORTABLE:
+            limit_blas_threads()
+            self._cores_per_worker = 1
+        else:
+            self._cores_per_worker = min(VOCODER_THREADS, threads)
         self._workers = max(1, threads // self._cores_per_worker)
         self._vocoder = Vocoder(self._files[1], self.kernels, threads=self._cores_per_worker,
                                 reserve_frames=MAX_WINDOW_FRAMES + 2 * CONTEXT_FRAMES)

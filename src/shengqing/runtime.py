@@ -10,11 +10,14 @@ windows of a phrase on different workers, which never changes the bits either (s
 
 Kernel modes:
 
-* ``fast`` (default) — LiteRT's optimised builtin kernels with the XNNPACK delegate. Bit-identical across
-  runs, processes, thread counts and workers on one CPU family; the optimised kernels choose code paths by
-  CPU instruction set (SSE/AVX2/AVX-512…), so bits may differ between CPU families.
+* ``portable`` (default) — the graphs run in NumPy with exact products and IEEE basic operations only
+  (:mod:`shengqing.portable`): the same bits on every CPU and operating system, x86-64 at any ISA level and
+  arm64 alike, at any thread count.
+* ``fast`` — LiteRT's optimised builtin kernels with the XNNPACK delegate. Bit-identical across runs,
+  processes, thread counts and workers on one CPU family; the optimised kernels choose code paths by CPU
+  instruction set (SSE/AVX2/AVX-512…), so bits differ between CPU families. The cheapest in CPU time.
 * ``reference`` — LiteRT's reference kernels (``BUILTIN_REF``): plain C++ loops that do not dispatch on the
-  instruction set, so the same bits on any machine. About 20× slower.
+  x86 instruction set (same bits across x86-64 levels); about 10× slower than ``fast``. The audit mode.
 """
 
 from __future__ import annotations
@@ -39,20 +42,25 @@ ModelSource = Union[bytes, "VerifiedFile"]
 
 
 class KernelMode(StrEnum):
+    PORTABLE = "portable"
     FAST = "fast"
     REFERENCE = "reference"
 
     @classmethod
     def parse(cls, value: str | KernelMode | None, *, field: str = "kernels") -> KernelMode:
-        """``None`` → ``$SHENGQING_KERNELS`` or ``fast``; anything else must name a mode."""
+        """``None`` → ``$SHENGQING_KERNELS`` or ``portable``; anything else must name a mode."""
         if isinstance(value, KernelMode):
             return value
-        raw = value if value is not None else os.environ.get("SHENGQING_KERNELS", "fast")
+        raw = value if value is not None else os.environ.get("SHENGQING_KERNELS", "portable")
         try:
             return cls(raw.strip().lower())
         except ValueError:
             raise ConfigError(f"unknown kernel mode {raw!r}", field=field, value=raw,
-                              hint="use 'fast' or 'reference'") from None
+                              hint="use 'portable', 'fast' or 'reference'") from None
+
+
+#: The mode names, for option parsers.
+KERNEL_MODES = tuple(mode.value for mode in KernelMode)
 
 
 _STDERR_LOCK = threading.Lock()
@@ -76,14 +84,51 @@ def _native_stderr_silenced() -> Iterator[None]:
             os.close(saved)
 
 
-def make_interpreter(model: ModelSource, mode: KernelMode, threads: int = 1) -> Any:
-    """A LiteRT interpreter over ``model`` for the given kernel mode (single-threaded unless asked)."""
+def model_bytes(model: ModelSource) -> bytes:
+    """The flatbuffer's bytes (read through the verified descriptor when LiteRT would map it)."""
+    if isinstance(model, bytes):
+        return model
+    if model.content is not None:
+        return model.content
+    with open(model.interpreter_source()["model_path"], "rb") as handle:
+        return handle.read()
+
+
+def make_interpreter(model: ModelSource, mode: KernelMode, threads: int = 1, *, sequence: bool = False) -> Any:
+    """An interpreter over ``model`` for the given kernel mode (single-threaded unless asked).
+
+    ``portable``: a :mod:`shengqing.portable` interpreter (``sequence``: the channel-major one for the
+    purely convolutional vocoder); it is re-entrant, so one instance may serve every thread, and ignores
+    ``threads`` (parallelism comes from the engine's workers; BLAS is held to one thread, see
+    :func:`limit_blas_threads`). Otherwise LiteRT's interpreter.
+    """
+    if mode is KernelMode.PORTABLE:
+        from .portable import PortableInterpreter, SequenceInterpreter
+
+        content = model_bytes(model)
+        return SequenceInterpreter(content) if sequence else PortableInterpreter(content)
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     resolver = OpResolverType.BUILTIN_REF if mode is KernelMode.REFERENCE else OpResolverType.AUTO
     source = {"model_content": model} if isinstance(model, bytes) else model.interpreter_source()
     with _native_stderr_silenced():
         return Interpreter(**source, num_threads=threads, experimental_op_resolver_type=resolver)
+
+
+_BLAS_LIMIT: Any = None
+
+
+def limit_blas_threads() -> None:
+    """Hold NumPy's BLAS to one thread per call (process-wide, once).
+
+    The portable kernels' GEMMs are exact, so threads could never change the bits; but the engine already
+    runs one worker per core, and a multi-threaded BLAS under each would oversubscribe the machine.
+    """
+    global _BLAS_LIMIT
+    if _BLAS_LIMIT is None:
+        from threadpoolctl import threadpool_limits
+
+        _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 
 
 def allocate(interpreter: Any) -> None:

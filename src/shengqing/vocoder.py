@@ -46,7 +46,8 @@ def plan_windows(frames: int, pieces: int) -> list[Window]:
 
 
 class Vocoder:
-    """Thread-safe: each calling thread gets its own interpreter (using ``threads`` cores).
+    """Thread-safe: each calling thread gets its own LiteRT interpreter (using ``threads`` cores); in the
+    portable mode one re-entrant interpreter serves every thread (one copy of the weights).
 
     ``reserve_frames``: each interpreter is first allocated for a call of this many frames. The installed
     graph has static shapes (see :mod:`shengqing.models.vocoder_graph`), so LiteRT plans one arena that
@@ -57,19 +58,28 @@ class Vocoder:
     def __init__(self, model: ModelSource, mode: KernelMode, *, reserve_frames: int = 0, threads: int = 1) -> None:
         self._model = model
         self._mode = mode
-        self._threads = 1 if mode is KernelMode.REFERENCE else threads
+        self._threads = threads if mode is KernelMode.FAST else 1
         self._reserve_frames = reserve_frames
         self._local = threading.local()
+        self._shared: Any = None
+        self._shared_lock = threading.Lock()
+
+    def _portable(self) -> Any:
+        with self._shared_lock:
+            if self._shared is None:
+                self._shared = make_interpreter(self._model, self._mode, sequence=True)
+            return self._shared
 
     def _interpreter(self) -> tuple[Any, int, int]:
         state = getattr(self._local, "state", None)
         if state is None:
-            interpreter = make_interpreter(self._model, self._mode, self._threads)
+            portable = self._mode is KernelMode.PORTABLE
+            interpreter = self._portable() if portable else make_interpreter(self._model, self._mode, self._threads)
             state = (interpreter, interpreter.get_input_details()[0]["index"],
                      interpreter.get_output_details()[0]["index"])
             self._local.state = state
             self._local.frames = -1
-            if self._reserve_frames > 0:
+            if self._reserve_frames > 0 and not portable:
                 interpreter.resize_tensor_input(state[1], [1, self._reserve_frames, 80])
                 allocate(interpreter)
                 self._local.frames = self._reserve_frames
@@ -80,7 +90,7 @@ class Vocoder:
         interpreter, input_index, output_index = self._interpreter()
         segment = np.ascontiguousarray(mel[window.start:window.stop], np.float32)[None]
         frames = segment.shape[1]
-        if self._local.frames != frames:
+        if self._local.frames != frames and self._mode is not KernelMode.PORTABLE:
             interpreter.resize_tensor_input(input_index, [1, frames, 80])
             allocate(interpreter)
             self._local.frames = frames

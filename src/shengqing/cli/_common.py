@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InvalidOptionError
+from ..runtime import KERNEL_MODES
 
 
 def add_voice_options(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +25,8 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("engine")
-    group.add_argument("--kernels", choices=("fast", "reference"), default=None,
-                       help="inference kernels (default: $SHENGQING_KERNELS or fast)")
+    group.add_argument("--kernels", choices=KERNEL_MODES, default=None,
+                       help="inference kernels (default: $SHENGQING_KERNELS or portable)")
     group.add_argument("--threads", type=int, default=None, help="inference threads (never changes the audio)")
     group.add_argument("--home", type=Path, default=None, help="model home (default: $SHENGQING_HOME)")
 

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from ..runtime import KERNEL_MODES
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
@@ -18,8 +20,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="uvicorn processes, each with its own model (default 1)")
     parser.add_argument("--threads", type=int, default=None,
                         help="inference threads per process (default: the cores, at most 8)")
-    parser.add_argument("--kernels", choices=("fast", "reference"), default=None,
-                        help="inference kernels (default: $SHENGQING_KERNELS or fast)")
+    parser.add_argument("--kernels", choices=KERNEL_MODES, default=None,
+                        help="inference kernels (default: $SHENGQING_KERNELS or portable)")
     parser.add_argument("--home", default=None, help="model home (default: $SHENGQING_HOME)")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="requests synthesizing at once per process (default: the cores)")

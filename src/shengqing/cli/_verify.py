@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidOptionError
+from ..runtime import KERNEL_MODES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +52,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", default=None, metavar="ID",
                         help="only items whose id starts with ID (repeatable)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N items")
-    parser.add_argument("--kernels", choices=("fast", "reference"), default=None,
+    parser.add_argument("--kernels", choices=KERNEL_MODES, default=None,
                         help="kernel mode of a plain `local` target")
     parser.add_argument("--threads", type=int, default=None, help="inference threads of local targets")
     parser.add_argument("--home", default=None, help="model home of local targets")

@@ -30,7 +30,7 @@ class Settings:
     port: int = 8000
     workers: int = 1  # uvicorn processes
     threads: int | None = None  # inference threads per process (engine default: the cores, at most 8)
-    kernels: str | None = None  # fast | reference (engine default: $SHENGQING_KERNELS or fast)
+    kernels: str | None = None  # portable | fast | reference (engine default: $SHENGQING_KERNELS or portable)
     home: str | None = None  # model home
     concurrency: int = field(default_factory=_cores)  # requests synthesizing at once per process
     queue: int = 16  # requests allowed to wait for a slot; beyond that → 503 + Retry-After
@@ -61,8 +61,8 @@ class Settings:
         self._check_int("cache_ttl", 1, 10 * 365 * 86400)
         if not isinstance(self.timeout, int | float) or not 0.1 <= float(self.timeout) <= 86400:
             raise _bad("timeout", self.timeout, "seconds from 0.1 to 86400")
-        if self.kernels is not None and self.kernels not in ("fast", "reference"):
-            raise _bad("kernels", self.kernels, "'fast' or 'reference'")
+        if self.kernels is not None and self.kernels not in ("portable", "fast", "reference"):
+            raise _bad("kernels", self.kernels, "'portable', 'fast' or 'reference'")
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
             raise _bad("log_level", self.log_level, "critical, error, warning, info, debug or trace")
         if self.cache_url not in ("memory", "off") and not self.cache_url.startswith(("redis://", "rediss://",

@@ -77,7 +77,7 @@ def local_environment(engine: Any) -> dict[str, Any]:
 
 
 class LocalTarget:
-    """The in-process :class:`~shengqing.engine.Synthesizer` (``local`` or ``local:fast|reference``)."""
+    """The in-process :class:`~shengqing.engine.Synthesizer` (``local`` or ``local:portable|fast|reference``)."""
 
     def __init__(self, kernels: str | None = None, *, threads: int | None = None, home: str | None = None,
                  engine: Any = None) -> None:
@@ -205,14 +205,14 @@ def _error_text(text: str) -> str:
 
 def open_target(spec: str, *, threads: int | None = None, home: str | None = None,
                 timeout: float = 120.0, api_key: str | None = None) -> Target:
-    """``local``, ``local:fast``, ``local:reference`` or a server URL (``http://`` is added if missing)."""
+    """``local``, ``local:portable|fast|reference`` or a server URL (``http://`` is added if missing)."""
     from ..errors import InvalidOptionError
 
     if spec == "local" or spec.startswith("local:"):
         kernels = spec.partition(":")[2] or None
-        if kernels not in (None, "fast", "reference"):
+        if kernels not in (None, "portable", "fast", "reference"):
             raise InvalidOptionError(f"unknown target {spec!r}", field="target",
-                                     hint="use local, local:fast, local:reference or a URL")
+                                     hint="use local, local:portable, local:fast, local:reference or a URL")
         return LocalTarget(kernels, threads=threads, home=home)
     url = spec if "://" in spec else f"http://{spec}"
     if not url.startswith(("http://", "https://")):

@@ -1,0 +1,104 @@
+"""The portable interpreters on the real voice: faithful to LiteRT, and blind to summation order and threads.
+
+``reordered_matmul`` (see test_numerics) stands in for another CPU's BLAS: if any product in either model
+were not exact, its bits would move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from test_numerics import reordered_matmul
+
+from shengqing.acoustic import AcousticModel, PhonemeControls
+from shengqing.models.store import ACOUSTIC_FILE, VOCODER_FILE, InstalledModel
+from shengqing.portable import PortableInterpreter, SequenceInterpreter
+from shengqing.portable import numerics as nm
+from shengqing.runtime import KernelMode, make_interpreter
+
+SENTENCE = "今天的阳光真灿烂，心情特别愉快！"
+
+
+@pytest.fixture(scope="module")
+def model_bytes(installed_model: InstalledModel) -> dict[str, bytes]:
+    return {name: installed_model.read_verified(name) for name in (ACOUSTIC_FILE, VOCODER_FILE)}
+
+
+@pytest.fixture(scope="module")
+def phrase(engine: Any) -> tuple[np.ndarray, PhonemeControls]:
+    planned = next(engine._plan(SENTENCE, engine_options(), None))
+    return planned.ids, planned.controls
+
+
+def engine_options() -> Any:
+    from shengqing import SynthesisOptions
+
+    return SynthesisOptions(emotion="happy")
+
+
+@pytest.fixture(scope="module")
+def acoustic(model_bytes: dict[str, bytes]) -> Iterator[dict[str, AcousticModel]]:
+    yield {mode: AcousticModel(model_bytes[ACOUSTIC_FILE], KernelMode(mode)) for mode in ("portable", "fast")}
+
+
+def vocode(interpreter: Any, mel: np.ndarray) -> np.ndarray:
+    index = interpreter.get_input_details()[0]["index"]
+    interpreter.resize_tensor_input(index, [1, len(mel), 80])
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(index, mel[None].astype(np.float32))
+    interpreter.invoke()
+    return np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, :, 0])
+
+
+def test_portable_acoustic_model_follows_litert(acoustic: dict[str, AcousticModel],
+                                                phrase: tuple[np.ndarray, PhonemeControls]) -> None:
+    ids, controls = phrase
+    portable, fast = (acoustic[m].run(ids, controls) for m in ("portable", "fast"))
+    assert np.max(np.abs(portable.f0 - fast.f0)) < 0.2 and np.max(np.abs(portable.energy - fast.energy)) < 0.2
+    # durations round a float: LiteRT's int8 activations and ours may land on either side of a .5
+    assert np.sum(portable.durations != fast.durations) <= max(2, len(ids) // 10)
+    assert np.all(np.abs(portable.durations - fast.durations) <= 1)
+    # compare each phoneme's mean frame, each model with its own durations
+    def per_phoneme(out: Any) -> np.ndarray:
+        edges = np.concatenate([[0], np.cumsum(out.durations)])
+        return np.array([out.mel[a:b].mean(axis=0) if b > a else np.full(80, np.nan)
+                         for a, b in zip(edges[:-1], edges[1:], strict=True)])
+
+    gap = np.abs(per_phoneme(portable) - per_phoneme(fast))
+    assert np.nanmean(gap) < 0.1, f"mean per-phoneme mel gap {np.nanmean(gap):.3f}"
+
+
+def test_portable_vocoder_is_transparent(model_bytes: dict[str, bytes], acoustic: dict[str, AcousticModel],
+                                         phrase: tuple[np.ndarray, PhonemeControls]) -> None:
+    mel = acoustic["fast"].run(*phrase).mel
+    reference = vocode(make_interpreter(model_bytes[VOCODER_FILE], KernelMode.REFERENCE), mel)
+    sequence = vocode(SequenceInterpreter(model_bytes[VOCODER_FILE]), mel)
+    snr = 10 * np.log10(np.sum(reference**2) / np.sum((sequence - reference) ** 2))
+    assert snr > 40.0, f"portable vocoder SNR {snr:.1f} dB against LiteRT's reference kernels"
+    # the channel-major interpreter and the generic one are the same arithmetic: the same bits
+    generic = vocode(PortableInterpreter(model_bytes[VOCODER_FILE]), mel)
+    assert generic.tobytes() == sequence.tobytes()
+
+
+def test_portable_models_ignore_summation_order_and_threads(
+        model_bytes: dict[str, bytes], phrase: tuple[np.ndarray, PhonemeControls],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from threadpoolctl import threadpool_limits
+
+    ids, controls = phrase
+    model = AcousticModel(model_bytes[ACOUSTIC_FILE], KernelMode.PORTABLE)
+    vocoder = SequenceInterpreter(model_bytes[VOCODER_FILE])
+    with threadpool_limits(limits=1, user_api="blas"):
+        first = model.run(ids, controls)
+        wave = vocode(vocoder, first.mel)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert model.run(ids, controls).mel.tobytes() == first.mel.tobytes()
+        assert vocode(vocoder, first.mel).tobytes() == wave.tobytes()
+    monkeypatch.setattr(nm, "matmul", reordered_matmul)
+    other = model.run(ids, controls)
+    assert other.mel.tobytes() == first.mel.tobytes()
+    assert other.durations.tobytes() == first.durations.tobytes()
+    assert vocode(vocoder, first.mel).tobytes() == wave.tobytes()
