@@ -6,6 +6,7 @@ were not exact, its bits would move.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,7 +66,7 @@ def test_portable_acoustic_model_follows_litert(acoustic: dict[str, AcousticMode
     def per_phoneme(out: Any) -> np.ndarray:
         edges = np.concatenate([[0], np.cumsum(out.durations)])
         return np.array([out.mel[a:b].mean(axis=0) if b > a else np.full(80, np.nan)
-                         for a, b in zip(edges[:-1], edges[1:], strict=True)])
+                         for a, b in itertools.pairwise(edges)])
 
     gap = np.abs(per_phoneme(portable) - per_phoneme(fast))
     assert np.nanmean(gap) < 0.1, f"mean per-phoneme mel gap {np.nanmean(gap):.3f}"

@@ -8,6 +8,7 @@ portable products must not see the difference, bit for bit; plain float products
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -21,7 +22,7 @@ def reordered_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     k = a.shape[-1]
     bounds = sorted({0, k // 3, (2 * k) // 3 + 1, k})
     blocks = [np.matmul(np.asarray(a[..., lo:hi], np.float64), np.asarray(b[..., lo:hi, :], np.float64))
-              for lo, hi in zip(bounds, bounds[1:], strict=False) if hi > lo]
+              for lo, hi in itertools.pairwise(bounds) if hi > lo]
     out = blocks[-1].copy()
     for block in reversed(blocks[:-1]):
         out += block

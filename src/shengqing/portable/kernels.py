@@ -78,55 +78,25 @@ def _squared_difference(op: Op, x: list[Array]) -> list[Array]:
     return [d * d]
 
 
-@kernel("RSQRT")
-def _rsqrt(op: Op, x: list[Array]) -> list[Array]:
-    return [1.0 / np.sqrt(x[0])]
+def _elementwise(fn: Callable[..., Array]) -> Kernel:
+    def run(op: Op, x: list[Array]) -> list[Array]:
+        return [np.asarray(fn(*[v for v in x if v is not None]))]
+    return run
 
 
-@kernel("EXP")
-def _exp(op: Op, x: list[Array]) -> list[Array]:
-    return [nm.exp(x[0])]
-
-
-@kernel("LOG")
-def _log(op: Op, x: list[Array]) -> list[Array]:
-    return [nm.log(x[0])]
-
-
-@kernel("TANH")
-def _tanh(op: Op, x: list[Array]) -> list[Array]:
-    return [nm.tanh(x[0])]
-
-
-@kernel("MISH")
-def _mish(op: Op, x: list[Array]) -> list[Array]:
-    return [nm.mish(x[0])]
+#: One-to-one operators: portable transcendental functions, exact or correctly rounded NumPy ufuncs.
+KERNELS.update({
+    "RSQRT": _elementwise(lambda v: 1.0 / np.sqrt(v)), "EXP": _elementwise(nm.exp),
+    "LOG": _elementwise(nm.log), "TANH": _elementwise(nm.tanh), "MISH": _elementwise(nm.mish),
+    "FLOOR": _elementwise(np.floor), "MAXIMUM": _elementwise(np.maximum), "LESS": _elementwise(np.less),
+    "NOT_EQUAL": _elementwise(np.not_equal),
+})
 
 
 @kernel("LEAKY_RELU")
 def _leaky_relu(op: Op, x: list[Array]) -> list[Array]:
     alpha = float(np.float32(op.options["alpha"]))
     return [np.where(x[0] >= 0.0, x[0], x[0] * alpha)]
-
-
-@kernel("FLOOR")
-def _floor(op: Op, x: list[Array]) -> list[Array]:
-    return [np.floor(x[0])]
-
-
-@kernel("MAXIMUM")
-def _maximum(op: Op, x: list[Array]) -> list[Array]:
-    return [np.maximum(x[0], x[1])]
-
-
-@kernel("LESS")
-def _less(op: Op, x: list[Array]) -> list[Array]:
-    return [np.less(x[0], x[1])]
-
-
-@kernel("NOT_EQUAL")
-def _not_equal(op: Op, x: list[Array]) -> list[Array]:
-    return [np.not_equal(x[0], x[1])]
 
 
 @kernel("CAST")
