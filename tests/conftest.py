@@ -28,5 +28,13 @@ def wheel_path(installed_model: InstalledModel) -> Path:
 def engine(installed_model: InstalledModel) -> Iterator[object]:
     from shengqing import Synthesizer
 
+    with Synthesizer(model=installed_model, kernels="portable", threads=2) as synth:
+        yield synth
+
+
+@pytest.fixture(scope="session")
+def fast_engine(installed_model: InstalledModel) -> Iterator[object]:
+    from shengqing import Synthesizer
+
     with Synthesizer(model=installed_model, kernels="fast", threads=2) as synth:
         yield synth

@@ -59,8 +59,9 @@ def test_portable_acoustic_model_follows_litert(acoustic: dict[str, AcousticMode
     ids, controls = phrase
     portable, fast = (acoustic[m].run(ids, controls) for m in ("portable", "fast"))
     assert np.max(np.abs(portable.f0 - fast.f0)) < 0.2 and np.max(np.abs(portable.energy - fast.energy)) < 0.2
-    # durations round a float: LiteRT's int8 activations and ours may land on either side of a .5
-    assert np.sum(portable.durations != fast.durations) <= max(2, len(ids) // 10)
+    # durations round a float: LiteRT's int8 activations and ours (also 8-bit) may land on either side of
+    # a .5, one frame apart
+    assert np.sum(portable.durations != fast.durations) <= max(2, len(ids) // 6)
     assert np.all(np.abs(portable.durations - fast.durations) <= 1)
     # compare each phoneme's mean frame, each model with its own durations
     def per_phoneme(out: Any) -> np.ndarray:

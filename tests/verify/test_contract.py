@@ -24,7 +24,7 @@ def digest(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def expected(engine: Any) -> dict[str, str]:
-    """PCM and every format's bytes from the session engine (fast kernels, 2 threads)."""
+    """PCM and every format's bytes from the session engine (default portable kernels, 2 threads)."""
     audio = engine.synthesize(TEXT, **OPTIONS)
     return {"pcm": digest(audio.pcm_bytes()), **{fmt: digest(audio.encode(fmt)) for fmt in FORMATS}}
 
@@ -40,7 +40,7 @@ def test_repeated_calls_are_identical(engine: Any, expected: dict[str, str]) -> 
 def test_thread_counts_do_not_change_the_audio(installed_model: Any, expected: dict[str, str], threads: int) -> None:
     from shengqing import Synthesizer
 
-    with Synthesizer(model=installed_model, kernels="fast", threads=threads) as synth:
+    with Synthesizer(model=installed_model, kernels="portable", threads=threads) as synth:
         assert digest(synth.synthesize(TEXT, **OPTIONS).pcm_bytes()) == expected["pcm"]  # 2 threads: the fixture
 
 
@@ -63,7 +63,7 @@ def test_another_process_gives_identical_bytes(expected: dict[str, str]) -> None
         "import hashlib, json, sys\n"
         "from shengqing import Synthesizer\n"
         "from shengqing.audio import FORMATS\n"
-        "with Synthesizer(kernels='fast', threads=1) as s:\n"
+        "with Synthesizer(kernels='portable', threads=1) as s:\n"
         f"    a = s.synthesize({TEXT!r}, **{OPTIONS!r})\n"
         "    out = {'pcm': hashlib.sha256(a.pcm_bytes()).hexdigest()}\n"
         "    out.update({f: hashlib.sha256(a.encode(f)).hexdigest() for f in FORMATS})\n"
@@ -77,7 +77,7 @@ def test_cli_gives_the_api_bytes(tmp_path: Path, expected: dict[str, str]) -> No
     for fmt in ("pcm", "opus"):
         out = tmp_path / f"out.{fmt}"
         subprocess.run([sys.executable, "-m", "shengqing.cli", "say", TEXT, "-o", str(out), "--emotion", "happy",
-                        "--speed", "1.1", "--pitch", "1", "--threads", "1", "--kernels", "fast", "-q"],
+                        "--speed", "1.1", "--pitch", "1", "--threads", "1", "--kernels", "portable", "-q"],
                        check=True, timeout=120)
         assert digest(out.read_bytes()) == expected[fmt]
 

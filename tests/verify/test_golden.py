@@ -1,9 +1,13 @@
-"""The committed golden manifest: this build reproduces it bit for bit with reference kernels, and its fast
-kernels are at least equivalent.
+"""The committed golden manifests: this build reproduces them bit for bit.
 
-The reference check renders a subset (reference kernels are ~10× slower); ``SHENGQING_VERIFY_FULL=1`` checks
-every item. Regenerate the golden (after an intended change to the model, frontend, emotions or encoders)::
+``golden/default-portable.json`` is the default (portable) mode: every item is re-rendered and must match
+byte for byte, PCM and every encoding; it is also what the cross-platform run (``./run.sh cross-platform``)
+checks on other CPUs. ``golden/default-reference.json`` is LiteRT's reference kernels (the audit mode): a
+subset is re-rendered (reference kernels are ~10× slower; ``SHENGQING_VERIFY_FULL=1`` checks every item).
+The fast kernels must be at least equivalent to the portable golden. Regenerate (after an intended change
+to the model, frontend, emotions or encoders)::
 
+    python -m shengqing.cli verify snapshot --suite default --kernels portable -o golden/default-portable.json
     python -m shengqing.cli verify snapshot --suite default --kernels reference -o golden/default-reference.json
 """
 
@@ -17,25 +21,35 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from verify_helpers import GOLDEN
+from verify_helpers import GOLDEN, GOLDEN_REFERENCE
 
 from shengqing.verify.acoustics import fingerprint
 from shengqing.verify.compare import EQUIVALENT, IDENTICAL, Tolerance, classify
 from shengqing.verify.manifest import load_manifest
 from shengqing.verify.suite import default_suite
 
-REGENERATE = ("regenerate it: python -m shengqing.cli verify snapshot --suite default --kernels reference "
-              "-o golden/default-reference.json (and say why in the commit)")
+REGENERATE = ("regenerate it: python -m shengqing.cli verify snapshot --suite default --kernels portable "
+              "-o golden/default-portable.json, and the same with --kernels reference -o "
+              "golden/default-reference.json (and say why in the commit)")
 FULL = os.environ.get("SHENGQING_VERIFY_FULL") == "1"
 #: texts whose every golden item is rendered with reference kernels (one synthesis per text and options)
 REFERENCE_TEXTS = ("你好，欢迎使用语音合成服务。",)
 
 
+def _load(path: Any) -> dict[str, Any]:
+    if not path.is_file():
+        pytest.fail(f"{path} is missing; {REGENERATE}")
+    return load_manifest(path)
+
+
 @pytest.fixture(scope="module")
 def golden() -> dict[str, Any]:
-    if not GOLDEN.is_file():
-        pytest.fail(f"{GOLDEN} is missing; {REGENERATE}")
-    return load_manifest(GOLDEN)
+    return _load(GOLDEN)
+
+
+@pytest.fixture(scope="module")
+def golden_reference() -> dict[str, Any]:
+    return _load(GOLDEN_REFERENCE)
 
 
 def groups(manifest: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -70,23 +84,35 @@ def check(engine: Any, golden: dict[str, Any], select: Callable[[list[dict[str, 
     return statuses
 
 
-def test_golden_matches_this_build(golden: dict[str, Any], installed_model: Any) -> None:
-    assert golden["environment"]["kernels"] == "reference"
-    assert golden["suite"] == default_suite().to_dict(), f"the default suite changed; {REGENERATE}"
-    assert golden["environment"]["model"]["fingerprint"] == installed_model.fingerprint, \
+@pytest.mark.parametrize("which", ["portable", "reference"])
+def test_golden_matches_this_build(golden: dict[str, Any], golden_reference: dict[str, Any], installed_model: Any,
+                                   which: str) -> None:
+    manifest = golden if which == "portable" else golden_reference
+    assert manifest["environment"]["kernels"] == which
+    assert manifest["suite"] == default_suite().to_dict(), f"the default suite changed; {REGENERATE}"
+    assert manifest["environment"]["model"]["fingerprint"] == installed_model.fingerprint, \
         f"the model changed; {REGENERATE}"
-    assert not [i["id"] for i in golden["items"] if "error" in i]
+    assert not [i["id"] for i in manifest["items"] if "error" in i]
 
 
-def test_reference_kernels_reproduce_the_golden_bit_for_bit(golden: dict[str, Any], reference_engine: Any) -> None:
-    statuses = check(reference_engine, golden, lambda items: FULL or items[0]["request"]["text"] in REFERENCE_TEXTS)
+def test_portable_kernels_reproduce_the_golden_bit_for_bit(golden: dict[str, Any], engine: Any) -> None:
+    statuses = check(engine, golden, lambda items: True)
+    assert len(statuses) == len(golden["items"])
+    wrong = {k: v for k, v in statuses.items() if not v.startswith(IDENTICAL)}
+    assert not wrong, f"default-mode output no longer matches the golden: {wrong}; if intended, {REGENERATE}"
+
+
+def test_reference_kernels_reproduce_their_golden_bit_for_bit(golden_reference: dict[str, Any],
+                                                              reference_engine: Any) -> None:
+    statuses = check(reference_engine, golden_reference,
+                     lambda items: FULL or items[0]["request"]["text"] in REFERENCE_TEXTS)
     assert len(statuses) >= 4  # wav, mp3, opus and flac of the first sentence at least
     wrong = {k: v for k, v in statuses.items() if not v.startswith(IDENTICAL)}
     assert not wrong, f"reference output no longer matches the golden: {wrong}; if intended, {REGENERATE}"
 
 
-def test_fast_kernels_are_at_least_equivalent(golden: dict[str, Any], engine: Any) -> None:
-    statuses = check(engine, golden, lambda items: FULL or items[0]["fingerprint"]["duration"] < 5.0)
+def test_fast_kernels_are_at_least_equivalent(golden: dict[str, Any], fast_engine: Any) -> None:
+    statuses = check(fast_engine, golden, lambda items: FULL or items[0]["fingerprint"]["duration"] < 5.0)
     assert len(statuses) >= 20
     wrong = {k: v for k, v in statuses.items() if not v.startswith((IDENTICAL, EQUIVALENT))}
     assert not wrong, f"fast kernels drifted beyond the tolerance: {wrong}"

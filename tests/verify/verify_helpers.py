@@ -15,10 +15,13 @@ from typing import Any
 from shared_helpers import ServerProcess, free_port
 from shengqing.verify.targets import local_environment
 
-__all__ = ["GOLDEN", "ServerProcess", "StandIn", "free_port", "server_available"]
+__all__ = ["GOLDEN", "GOLDEN_REFERENCE", "ServerProcess", "StandIn", "free_port", "server_available"]
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN = REPO / "golden" / "default-reference.json"
+#: rendered in the default (portable) mode: the bytes every platform must give
+GOLDEN = REPO / "golden" / "default-portable.json"
+#: rendered with LiteRT's reference kernels: the audit mode's bytes
+GOLDEN_REFERENCE = REPO / "golden" / "default-reference.json"
 
 
 class StandIn:

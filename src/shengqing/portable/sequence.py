@@ -79,7 +79,8 @@ class SequenceInterpreter(GraphInterpreter):
                 return [conv1d(x.data, op.prepared["conv"], reflect=x.pads)]
             return [conv1d(x, op.prepared["conv"])]
         if name == "LEAKY_RELU":  # max(x, αx) for 0 < α < 1
-            return [np.maximum(x, x * dtype(np.float32(op.options["alpha"])))]
+            scaled = x * dtype(np.float32(op.options["alpha"]))
+            return [np.maximum(x, scaled, out=scaled)]
         if name == "ADD":
             a = op.prepared.get("const0", x)
             b = op.prepared.get("const1", args[1])
