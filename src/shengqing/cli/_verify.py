@@ -27,14 +27,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     snap.add_argument("--suite", default="default", help="'default' or a suite file (JSON or one text per line)")
     snap.add_argument("-o", "--output", type=Path, required=True, help="manifest to write ('-' = stdout)")
     snap.add_argument("--target", default="local",
-                      help="local, local:fast, local:reference or a server URL (default: local)")
+                      help="local, local:portable, local:fast, local:reference or a server URL (default: local)")
     _common(snap)
     snap.set_defaults(run=run_snapshot)
 
     check = actions.add_parser("check", help="check targets against a golden manifest")
     check.add_argument("golden", type=Path, help="manifest written by `verify snapshot`")
     check.add_argument("--target", action="append", required=True,
-                       help="local, local:fast, local:reference or a server URL; repeat for a fleet")
+                       help="local, local:portable, local:fast, local:reference or a server URL; repeat for a fleet")
     _report_options(check)
     _common(check)
     check.set_defaults(run=run_check)

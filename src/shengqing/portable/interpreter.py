@@ -58,6 +58,7 @@ class GraphInterpreter:
         self._outputs = [int(i) for i in graph.outputs]
         self._ops = [self._prepare(op) for op in self._fuse([self._decode(op) for op in graph.operators])]
         self._drop_prepared_weights()
+        self._release = self._release_plan()
         self._local = threading.local()
         del self._model  # the decoded operators and constants are all that is needed from here on
 
@@ -90,10 +91,12 @@ class GraphInterpreter:
     def invoke(self) -> None:
         values: dict[int, Any] = dict(self._constants)
         values.update(self._fed)
-        for op in self._ops:
+        for op, released in zip(self._ops, self._release, strict=True):
             args = [values.get(i) for i in op.inputs]
             for index, result in zip(op.outputs, self._run(op, args), strict=True):
                 values[index] = result
+            for index in released:
+                values.pop(index, None)
         self._local.values = {i: values[i] for i in self._outputs}
 
     def get_tensor(self, index: int) -> np.ndarray:
@@ -108,6 +111,21 @@ class GraphInterpreter:
     def _fuse(self, ops: list[Op]) -> list[Op]:
         """Operator patterns a subclass runs as one kernel (none by default)."""
         return ops
+
+    def _release_plan(self) -> list[list[int]]:
+        """For each operator, the run-time tensors it reads for the last time: freed right after it, so a
+        call holds only the live activations, not every intermediate of the graph."""
+        last: dict[int, int] = {}
+        for k, op in enumerate(self._ops):
+            for i in op.inputs:
+                if i >= 0 and i not in self._constants:
+                    last[i] = k
+        plan: list[list[int]] = [[] for _ in self._ops]
+        keep = set(self._outputs)
+        for index, k in last.items():
+            if index not in keep:
+                plan[k].append(index)
+        return plan
 
     def _drop_prepared_weights(self) -> None:
         """Weights now held in prepared form are not kept a second time as raw constants."""
