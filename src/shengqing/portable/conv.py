@@ -28,6 +28,8 @@ class Weights:
     ``matrix``: for a convolution the taps stacked as ``[K·Cout, Cin]``; for a dense layer ``[Cin, Cout]``;
     float32 for int8 weights (with ``activation_bits`` 8), float64 otherwise (20 bits).
     ``post_scale``: the int8 weights' scale applied to the output (None for snapped float weights).
+    ``spans``: per tap, ``(tap, first matrix row, first output channel, last + 1)`` — the rows of a tap that are
+    all zero are left out of the matrix (a polyphase upsampler's phases each use two of its three taps).
     """
 
     matrix: np.ndarray
@@ -38,6 +40,7 @@ class Weights:
     dilation: int = 1
     same: bool = False
     activation_bits: int = nm.BITS
+    spans: tuple[tuple[int, int, int, int], ...] = ()
 
     def snap_input(self, x: np.ndarray, axis: int) -> np.ndarray:
         snapped = nm.snap(x, axis=axis, bits=self.activation_bits)
@@ -68,13 +71,24 @@ class Weights:
             taps = 1
         else:
             taps = values.shape[1]
-            matrix = np.ascontiguousarray(integer.transpose(1, 0, 2).reshape(taps * cout, -1), dtype)
+            blocks, spans, row = [], [], 0
+            for k in range(taps):
+                used = np.flatnonzero(np.any(integer[:, k, :] != 0, axis=1))
+                if not len(used):
+                    continue
+                lo, hi = int(used[0]), int(used[-1]) + 1
+                blocks.append(integer[lo:hi, k, :])
+                spans.append((k, row, lo, hi))
+                row += hi - lo
+            if not blocks:
+                blocks, spans = [integer[:, 0, :]], [(0, 0, 0, cout)]
+            matrix = np.ascontiguousarray(np.concatenate(blocks), dtype)
             post_shape = bias_shape = (-1, 1)
         if contracted > nm.MAX_TERMS:
             raise ValueError("contracted length exceeds the exact range")
         return cls(matrix, None if post is None else post.reshape(post_shape),
                    None if bias is None else np.asarray(bias, np.float64).reshape(bias_shape),
-                   cout, taps, dilation, same, bits)
+                   cout, taps, dilation, same, bits, tuple(spans) if not dense else ())
 
 
 def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.ndarray:
@@ -93,14 +107,13 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
         snapped = np.pad(snapped, ((0, 0), (total // 2, total - total // 2)))
     length = snapped.shape[1] - (w.taps - 1) * w.dilation
     partial = np.asarray(nm.matmul(w.matrix, snapped), np.float64)  # float32 results are exact integers
-    cout = w.cout
     if w.taps == 1:
         out = partial
-    else:
-        out = partial[:cout, :length] + partial[cout:2 * cout, w.dilation:w.dilation + length]
-        for k in range(2, w.taps):
+    else:  # taps in order; a tap's left-out rows add exact zeros, so skipping them changes no bit
+        out = np.zeros((w.cout, length))
+        for k, row, lo, hi in w.spans:
             start = k * w.dilation
-            out += partial[k * cout:(k + 1) * cout, start:start + length]
+            out[lo:hi] += partial[row:row + hi - lo, start:start + length]
     if w.post_scale is not None:
         out *= w.post_scale
     if w.bias is not None:
