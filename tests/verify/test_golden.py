@@ -9,8 +9,9 @@ The fast kernels must be at least equivalent to the portable golden.
 Opus is the one exception to byte identity across machines: libopus searches its codebook with the CPU's
 approximate reciprocal instructions (``rcpps``/``rsqrtps``), whose results differ between processor designs,
 so the same PCM encodes to other Opus bytes on another CPU model (docs/platforms.md). On the CPU model that
-recorded a manifest the Opus bytes must match; elsewhere its PCM must (and does, in every format). Regenerate (after an intended change
-to the model, frontend, emotions or encoders)::
+recorded a manifest the Opus bytes must match; elsewhere its PCM must (and does, in every format).
+
+Regenerate (after an intended change to the model, frontend, emotions or encoders)::
 
     python -m shengqing.cli verify snapshot --suite default --kernels portable -o golden/default-portable.json
     python -m shengqing.cli verify snapshot --suite default --kernels reference -o golden/default-reference.json
