@@ -51,6 +51,23 @@ def load(sent_path: str | Path, lb_path: str | Path) -> list[tuple[str, int, str
     return out
 
 
+def held_out(item: tuple[str, int, str]) -> bool:
+    """True for the held-out half of a benchmark, fixed by a hash of the item's ``.sent`` line."""
+    from shengqing.frontend.tneval import held_out as by_hash
+
+    sentence, idx, _ = item
+    return by_hash(sentence[:idx] + _MARK + sentence[idx] + _MARK + sentence[idx + 1:], parts=2)
+
+
+def split_items(items: list[tuple[str, int, str]], split: str) -> list[tuple[str, int, str]]:
+    """``all`` items, or only the ``tuning`` or ``heldout`` half (see :func:`held_out`)."""
+    if split == "all":
+        return items
+    if split not in ("tuning", "heldout"):
+        raise ValueError(f"split must be all, tuning or heldout, not {split!r}")
+    return [item for item in items if held_out(item) == (split == "heldout")]
+
+
 def predict_char(sentence: str, index: int, collect: dict[int, Evidence] | None = None) -> str:
     """The frontend's reading (before sandhi) of ``sentence[index]``; ``collect`` as in :func:`g2p.resolve`."""
     from shengqing.frontend import g2p
@@ -70,9 +87,10 @@ def predict_char(sentence: str, index: int, collect: dict[int, Evidence] | None 
     return "?"
 
 
-def eval_polyphone(sent_path: str | Path, lb_path: str | Path, max_errors: int = 50) -> EvalResult:
-    """Accuracy of the frontend's polyphone disambiguation on a ``.sent``/``.lb`` pair."""
-    items = load(sent_path, lb_path)
+def eval_polyphone(sent_path: str | Path, lb_path: str | Path, max_errors: int = 50,
+                   split: str = "all") -> EvalResult:
+    """Accuracy of the frontend's polyphone disambiguation on a ``.sent``/``.lb`` pair (or one half of it)."""
+    items = split_items(load(sent_path, lb_path), split)
     correct = 0
     errors: list[tuple[str, str, str]] = []
     for sentence, idx, gold in items:

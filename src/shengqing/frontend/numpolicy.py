@@ -107,8 +107,10 @@ def read_integer(s: str, before: str, after: str) -> list[Piece] | str:
 
 
 def _code_like(s: str) -> bool:
-    """Forms that are codes even without a cue: service numbers, landlines, long IDs."""
+    """Forms that are codes even without a cue: service numbers, landlines, mobiles, long IDs."""
     if s in _SERVICE_NUMBERS or (len(s) == 5 and (s.startswith(("100", "123", "95")))):
+        return True
+    if len(s) == 11 and s[0] == "1" and s[1] in "3456789":
         return True
     return (len(s) in (7, 8) and not s.endswith("000")) or len(s) >= 12
 
