@@ -100,7 +100,7 @@ def _context_extra(left: Counts, right: Counts, w: float, beta: float) -> Extra:
 
     def extra(trace: Trace, c: str, k: int) -> float:
         assert trace.evidence is not None
-        s, i = trace.evidence.sentence, trace.evidence.index
+        s, i = trace.evidence.sentence, trace.evidence.position
         lk = trace.char + (s[i - 1] if i else "")
         rk = trace.char + (s[i + 1] if i + 1 < len(s) else "")
         return w * (ratio(left.get(lk), c, k) + ratio(right.get(rk), c, k))

@@ -28,3 +28,17 @@ def test_eval_tn_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["eval", "tn", str(bad)]) != 0
     err = capsys.readouterr().err
     assert "missing.txt" in err and "separator" in err and "Traceback" not in err
+
+
+def test_eval_polyphone_split(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shengqing.frontend.evaluate import held_out, load
+
+    lines = ["他在银▁行▁工作。", "我▁还▁没吃饭。", "他▁长▁大了。", "银▁行▁行长来了。", "你▁还▁好吗？", "头▁发▁很长。"]
+    labels = ["hang2", "hai2", "zhang3", "hang2", "hai2", "fa4"]
+    sent, lb = tmp_path / "x.sent", tmp_path / "x.lb"
+    sent.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lb.write_text("\n".join(labels) + "\n", encoding="utf-8")
+    flags = [held_out(item) for item in load(sent, lb)]
+    for split, expected in (("all", len(lines)), ("heldout", sum(flags)), ("tuning", len(lines) - sum(flags))):
+        assert main(["eval", "polyphone", str(sent), str(lb), "--split", split]) == 0
+        assert f"/{expected})" in capsys.readouterr().out

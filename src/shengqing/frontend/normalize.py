@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from shengqing.frontend import numbers as num
 from shengqing.frontend import numpolicy
+from shengqing.frontend.cache import once
 from shengqing.frontend.numpolicy import Rule
 from shengqing.frontend.pieces import PHONE, SPELL, TEXT, Piece
 
@@ -117,11 +118,15 @@ def _spell(m: re.Match[str]) -> list[Piece]:
     return out
 
 
-_RULES: Final[list[Rule]] = [
-    (re.compile(r"(?:https?://|www\.)[A-Za-z0-9./?=&%#:~+_-]+[A-Za-z0-9/]"), _spell),
-    (re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), _spell),
-    *numpolicy.RULES,
-]
+def _compile() -> list[Rule]:
+    return [
+        (re.compile(r"(?:https?://|www\.)[A-Za-z0-9./?=&%#:~+_-]+[A-Za-z0-9/]"), _spell),
+        (re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), _spell),
+        *numpolicy.rules(),
+    ]
+
+
+_rules: Callable[[], list[Rule]] = once(_compile)  # compiled on the first text with digits or URL symbols
 
 # Symbols read as words once the number rules have had their turn.
 _SYMBOL_WORDS: Final[dict[str, str]] = {
@@ -168,7 +173,7 @@ def normalize_pieces(text: str) -> list[Piece]:
     s = to_simplified(clean(text))
     pieces = [Piece(s)]
     if any(c.isdigit() or c in "@:/." for c in s):
-        for pattern, fn in _RULES:
+        for pattern, fn in _rules():
             pieces = _apply(pieces, pattern, fn)
         if any(p.kind == TEXT and any(c.isdigit() for c in p.text) for p in pieces):
             # Digits our rules did not claim (exotic scripts' digits): let wetext try.

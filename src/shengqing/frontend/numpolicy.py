@@ -5,7 +5,7 @@ time, decimal, fraction, ratio, score, range, version (二点一点三), code af
 percent, measure. The choice uses the number's form (separators, leading zeros, length, sign) and the words
 around it (电话/编号/房间… → digits; 总价/余额/人口/达到… → cardinal). A bare integer with no cue is a
 cardinal; only phone-like forms (7–8 digit landlines, ≥ 12 digit IDs, service numbers, leading zeros) are
-digit strings. :data:`RULES` run in order over the text, the first rule to claim a stretch wins; the
+digit strings. :func:`rules` run in order over the text, the first rule to claim a stretch wins; the
 rule → examples table is in docs/frontend.md ("Number-reading policy").
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Final
 
 from shengqing.frontend import numbers as num
+from shengqing.frontend.cache import once
 from shengqing.frontend.pieces import PHONE, TEXT, Piece
 from shengqing.frontend.units import CURRENCY, UNIT_RE, UNITS
 
@@ -28,13 +29,13 @@ MEASURE: Final = frozenset(
     "箱桶车趟遍回番轮声下步集幅把支根颗粒片滴朵余多来几加减乘除比到至米斤帧核线款代楼户股手枚株毫厘平立海微纳摄华兆瓦"
     "伏焦卡季辈拨波圈")
 #: Words just before a number that make it a code read digit by digit (optionally + 号/号码 + 是/为/：).
-_CODE_BEFORE: Final = re.compile(
+_CODE_BEFORE: Final = (
     r"(按|拨打?|致电|电话|手机|号码|编号|尾号|代码|房间|分辨率|热线|工号|学号|账号|卡号|密码|验证码|邮编|邮政编码|客服|波音|空客|机型|"
     r"呼叫|来电|短信到?|发送到|发到|发至|单号|分机|车次|航班|车牌|型号|身份证|证件|批号|回复)(?:号码|号)?(?:是|为|：|:)?\s*$")
 #: Words just after a number of ≥ 3 digits that make it a room, train or flight code.
 _CODE_AFTER: Final = ("室", "房间", "号房", "次列车", "次动车", "次航班")
 #: Words just before a number that make it a quantity even when its form looks like a code.
-_QUANTITY_BEFORE: Final = re.compile(
+_QUANTITY_BEFORE: Final = (
     r"(总价|总分|总数|总计|合计|共计|共有|一共|余额|人口|数量|数字|数目|金额|价格|售价|收入|分数|得分|增长到|增加到|"
     r"下降到|减少到|达到|超过|突破|大约|约|近|逾|仅|共)(?:是|为|了|：|:)?\s*(?:负|-)?$")
 #: Emergency, government and carrier/bank service numbers (digit by digit unless a measure word follows).
@@ -47,7 +48,7 @@ _SERVICE_NUMBERS: Final = frozenset(
 _YEAR_AFTER: Final = ("届", "级", "版", "款", "赛季", "财年", "年度", "学年")
 #: Model designations written with a hyphen that is not a minus sign: 歼-20, 东风-41.
 _MODEL_PREFIXES: Final = "歼|运|轰|直|东风|红旗|长征|鹰击|巨浪|武直|枭龙|霹雳|翼龙|彩虹|神舟|天宫|嫦娥"
-_WIN_AFTER: Final = re.compile(
+_WIN_AFTER: Final = (
     r"\s*(?:获胜|取胜|胜出|战胜|击败|打败|赢|输|落败|惜败|不敌|横扫|大胜|险胜|完胜|力克|拿下|告负|告捷|结束|的比分|胜|负|平)")
 NUM: Final = r"\d+(?:,\d{3})*(?:\.\d+)?"
 
@@ -73,10 +74,10 @@ def _latin_before(before: str) -> bool:
 def read_integer(s: str, before: str, after: str) -> list[Piece] | str:
     """The policy for one integer ``s`` (no sign, separators removed) given the text around it."""
     head = after[:1]
-    quantity = bool(_QUANTITY_BEFORE.search(before))
+    quantity = bool(re.search(_QUANTITY_BEFORE, before))
     if before.endswith("第"):
         return num.cardinal(s, liang=False)
-    if _CODE_BEFORE.search(before) and not (head and head in MEASURE and head != "号"):
+    if re.search(_CODE_BEFORE, before) and not (head and head in MEASURE and head != "号"):
         return _digits(s)
     if _latin_before(before) and not (head and head in MEASURE and head != "次"):
         # codes and models after letters: G1234次, CA1831, A320; short ones: iPhone 15
@@ -118,8 +119,6 @@ def _code_like(s: str) -> bool:
 def _before_measure(s: str, before: str, after: str) -> list[Piece] | str:
     if after.startswith("年") and len(s) == 4:
         return num.digits(s)  # years digit by digit (1998年, 1990年代 too)
-    if s in _SERVICE_NUMBERS and after[:1] in "热急":
-        return _digits(s)
     if s == "2" and after[:1] in "个位名只件条张本头次天种" and not before.endswith("第"):
         return "两"
     return num.cardinal(s)
@@ -153,7 +152,7 @@ def _version(m: re.Match[str]) -> str:
 def _score(m: re.Match[str]) -> str:
     before, after = m.string[max(0, m.start() - 8):m.start()], m.string[m.end():m.end() + 4]
     valid_time = m.group(2) in ":：" and int(m.group(1)) <= 24 and len(m.group(3)) == 2
-    score = "比分" in before or bool(_WIN_AFTER.match(after))
+    score = "比分" in before or bool(re.match(_WIN_AFTER, after))
     if not score and not valid_time and before.endswith(("以", "战成")):
         score = not (after[:1] and after[:1] in MEASURE)
     if not score:
@@ -220,36 +219,41 @@ def _year_range(m: re.Match[str]) -> str:
     return f"{num.digits(m.group(1))}到{num.digits(m.group(2))}"
 
 
-RULES: Final[list[Rule]] = [
-    (re.compile(r"\+86[ -]?(?=1[3-9]\d{9})|(?<!\d)(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"
-                r"|(?<!\d)400-?\d{3}-?\d{4}(?!\d)|(?<!\d)\d{3}-\d{3,4}-\d{4}(?!\d)"),
-     lambda m: _digits(m.group(0))),
-    (re.compile(r"(?<!\d)(\d{4})[-/.·](\d{1,2})[-/.·](\d{1,2})(?![\d.])"), _date_ymd),
-    (re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])"), _version),
-    (re.compile(r"(?<!\d)(\d{4}|\d{2})(?=年\d{1,2}月)"), lambda m: num.digits(m.group(1))),
-    (re.compile(r"(?<![\d.])(\d{1,4})\s*(?:年\s*)?(?:(BC|B\.C\.)|AD|A\.D\.)(?![A-Za-z])"
-                r"|(?<![A-Za-z])(?:AD|A\.D\.)\s*(\d{1,4})(?![\d.])"), _era),
-    (re.compile(f"({_MODEL_PREFIXES})[-－–](?=\\d)"), lambda m: m.group(1)),
-    (re.compile(r"(?<![\d.:])(\d{1,3})\s*([-:：∶])\s*(\d{1,3})(?![\d.:%])"), _score),
-    (re.compile(r"(?<![\d.])(" + NUM + r")[%‰]?\s*[-~～]\s*(" + NUM + r")\s*(%|‰)"), _percent_range),
-    (re.compile(r"(?<!\d)(\d{4})\s*[-~～—–至到]\s*(\d{4})(?=\s*年)"), _year_range),
-    (re.compile(r"(?<=[\d日号月点分秒℃%‰])\s*[-~～—–]\s*(?=\d)"), lambda m: "到"),
-    (re.compile(r"(?<!\d)(\d{1,2}):(\d{1,2})(?::(\d{2}))?(?![\d:])"), _time),
-    (re.compile(r"(?<![\d.])" + NUM + r"(?:\s*[:：∶]\s*" + NUM + ")+"), _ratio),
-    (re.compile(r"(?<![\d.])([-−]?)(" + NUM + r")\s*(°C|℃|°F|°)"), _temperature),
-    (re.compile(r"(?<![\dA-Za-z.)）\]])[-−](?=\.?\d)"), lambda m: "负"),
-    (re.compile(r"(?<![\dA-Za-z.)）\]+])\+(?=\d)"), lambda m: "正"),
-    (re.compile(r"(?<![\d.])(-)?(" + NUM + r")\s*(%|‰)"), _percent),
-    (re.compile(r"(HK\$|US\$|[¥￥$€£₩])\s*(" + NUM + r")\s*(万亿|万|亿)?"), _money),
-    (re.compile(r"(?<![\d.])(" + NUM + r")\s*(元|块|美元|欧元|英镑|日元|港元|港币|人民币)"),
-     lambda m: cardinal_or_decimal(m.group(1), strip=True) + m.group(2)),
-    (re.compile(r"(?<![\d./])(\d+)/(\d+)(?![\d/])"),
-     lambda m: f"{cardinal_or_decimal(m.group(2))}分之{cardinal_or_decimal(m.group(1))}"),
-    (re.compile(r"(?<![\d.])(" + NUM + r")\s*(" + UNIT_RE + r")(?![A-Za-z²³])"),
-     lambda m: cardinal_or_decimal(m.group(1)) + UNITS[m.group(2)]),
-    (re.compile(r"(?<!\d)\.(\d+)"), lambda m: "零点" + num.digits(m.group(1))),
-    (re.compile(r"\d+(?:,\d{3})*\.\d+"), lambda m: cardinal_or_decimal(m.group(0))),
-    (re.compile(r"\d+(?:,\d{3})+(?!\d)|\d+"), _integer),
-]
+def _compile() -> list[Rule]:
+    return [
+        (re.compile(r"\+86[ -]?(?=1[3-9]\d{9})|(?<!\d)(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"
+                    r"|(?<!\d)400-?\d{3}-?\d{4}(?!\d)|(?<!\d)\d{3}-\d{3,4}-\d{4}(?!\d)"),
+         lambda m: _digits(m.group(0))),
+        (re.compile(r"(?<!\d)(\d{4})[-/.·](\d{1,2})[-/.·](\d{1,2})(?![\d.])"), _date_ymd),
+        (re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])"), _version),
+        (re.compile(r"(?<!\d)(\d{4}|\d{2})(?=年\d{1,2}月)"), lambda m: num.digits(m.group(1))),
+        (re.compile(r"(?<![\d.])(\d{1,4})\s*(?:年\s*)?(?:(BC|B\.C\.)|AD|A\.D\.)(?![A-Za-z])"
+                    r"|(?<![A-Za-z])(?:AD|A\.D\.)\s*(\d{1,4})(?![\d.])"), _era),
+        (re.compile(f"({_MODEL_PREFIXES})[-－–](?=\\d)"), lambda m: m.group(1)),
+        (re.compile(r"(?<![\d.:])(\d{1,3})\s*([-:：∶])\s*(\d{1,3})(?![\d.:%])"), _score),
+        (re.compile(r"(?<![\d.])(" + NUM + r")[%‰]?\s*[-~～]\s*(" + NUM + r")\s*(%|‰)"), _percent_range),
+        (re.compile(r"(?<!\d)(\d{4})\s*[-~～—–至到]\s*(\d{4})(?=\s*年)"), _year_range),
+        (re.compile(r"(?<=[\d日号月点分秒℃%‰])\s*[-~～—–]\s*(?=\d)"), lambda m: "到"),
+        (re.compile(r"(?<!\d)(\d{1,2}):(\d{1,2})(?::(\d{2}))?(?![\d:])"), _time),
+        (re.compile(r"(?<![\d.])" + NUM + r"(?:\s*[:：∶]\s*" + NUM + ")+"), _ratio),
+        (re.compile(r"(?<![\d.])([-−]?)(" + NUM + r")\s*(°C|℃|°F|°)"), _temperature),
+        (re.compile(r"(?<![\dA-Za-z.)）\]])[-−](?=\.?\d)"), lambda m: "负"),
+        (re.compile(r"(?<![\dA-Za-z.)）\]+])\+(?=\d)"), lambda m: "正"),
+        (re.compile(r"(?<![\d.])(-)?(" + NUM + r")\s*(%|‰)"), _percent),
+        (re.compile(r"(HK\$|US\$|[¥￥$€£₩])\s*(" + NUM + r")\s*(万亿|万|亿)?"), _money),
+        (re.compile(r"(?<![\d.])(" + NUM + r")\s*(元|块|美元|欧元|英镑|日元|港元|港币|人民币)"),
+         lambda m: cardinal_or_decimal(m.group(1), strip=True) + m.group(2)),
+        (re.compile(r"(?<![\d./])(\d+)/(\d+)(?![\d/])"),
+         lambda m: f"{cardinal_or_decimal(m.group(2))}分之{cardinal_or_decimal(m.group(1))}"),
+        (re.compile(r"(?<![\d.])(" + NUM + r")\s*(" + UNIT_RE + r")(?![A-Za-z²³])"),
+         lambda m: cardinal_or_decimal(m.group(1)) + UNITS[m.group(2)]),
+        (re.compile(r"(?<!\d)\.(\d+)"), lambda m: "零点" + num.digits(m.group(1))),
+        (re.compile(r"\d+(?:,\d{3})*\.\d+"), lambda m: cardinal_or_decimal(m.group(0))),
+        (re.compile(r"\d+(?:,\d{3})+(?!\d)|\d+"), _integer),
+    ]
 
-__all__ = ["MEASURE", "NUM", "PHONE", "RULES", "TEXT", "Piece", "cardinal_or_decimal", "read_integer"]
+
+rules: Callable[[], list[Rule]] = once(_compile)
+"""The rules in order, compiled on the first text with a digit (compiling costs ~25 ms of cold start)."""
+
+__all__ = ["MEASURE", "NUM", "PHONE", "TEXT", "Piece", "cardinal_or_decimal", "read_integer", "rules"]

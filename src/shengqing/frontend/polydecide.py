@@ -4,14 +4,15 @@ For one polyphonic character, :mod:`g2p` records a :class:`Trace`: the dictionar
 readings covering it, the context rules that match, and the :class:`Evidence` (BiLSTM probabilities,
 phrase-dictionary reading, n-gram votes). :func:`decide` turns a trace into a reading; with a
 :class:`Components` other than :data:`ALL` it answers "what if this part were missing", which is how the
-tests show on held-out data that each part pays for itself (docs/frontend.md, "Polyphones").
+tests show on held-out data that each part pays for itself (docs/frontend.md, "Polyphones"). The records
+are named tuples rather than dataclasses: they are created at import on the cold-start path, and a frozen
+dataclass costs ~3 ms to build there.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 #: Phrase-dictionary bonus and per-n-gram bonus (max 2 counted), tuned on the tuning half of dev.
 DICT_WEIGHT: Final = 5.0
@@ -20,8 +21,7 @@ NGRAM_WEIGHT: Final = 2.0
 _DEFAULT_EPS: Final = 1e-3
 
 
-@dataclass(frozen=True)
-class Components:
+class Components(NamedTuple):
     """Which parts of the decision are used; everything by default."""
 
     curated: bool = True      # rules.WORD_READINGS
@@ -29,19 +29,18 @@ class Components:
     dictionary: bool = True   # phrase-dictionary reading of the segmented word
     ngrams: bool = True       # phrase-dictionary n-grams around the character
     model: bool = True        # g2pM's BiLSTM probabilities
-    dropped_rules: frozenset[tuple[str, int]] = field(default_factory=frozenset)  # (character, rule index)
-    dropped_words: frozenset[str] = field(default_factory=frozenset)             # curated words left out
+    dropped_rules: frozenset[tuple[str, int]] = frozenset()  # (character, rule index)
+    dropped_words: frozenset[str] = frozenset()              # curated words left out
 
 
 ALL: Final = Components()
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Everything known about one polyphone occurrence when neither curated words nor rules decide it."""
 
     sentence: str
-    index: int
+    position: int             # index of the character in ``sentence``
     word: str                 # segmented word containing the character
     probs: dict[str, float]   # BiLSTM probability per candidate reading
     dict_reading: str         # phrase-dictionary reading of the character inside ``word`` ("" if none)
@@ -66,8 +65,7 @@ class Evidence:
         return max(scores, key=lambda c: scores[c])
 
 
-@dataclass(frozen=True)
-class Trace:
+class Trace(NamedTuple):
     """What the frontend knew about one character of a Chinese word when it chose its reading."""
 
     char: str
