@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from shengqing.frontend.polyctx import Evidence
+    from shengqing.frontend.polydecide import Components, Trace
 
 _MARK = "\u2581"
 
@@ -51,7 +51,24 @@ def load(sent_path: str | Path, lb_path: str | Path) -> list[tuple[str, int, str
     return out
 
 
-def predict_char(sentence: str, index: int, collect: dict[int, Evidence] | None = None) -> str:
+def held_out(item: tuple[str, int, str]) -> bool:
+    """True for the held-out half of a benchmark, fixed by a hash of the item's ``.sent`` line."""
+    from shengqing.frontend.tneval import held_out as by_hash
+
+    sentence, idx, _ = item
+    return by_hash(sentence[:idx] + _MARK + sentence[idx] + _MARK + sentence[idx + 1:], parts=2)
+
+
+def split_items(items: list[tuple[str, int, str]], split: str) -> list[tuple[str, int, str]]:
+    """``all`` items, or only the ``tuning`` or ``heldout`` half (see :func:`held_out`)."""
+    if split == "all":
+        return items
+    if split not in ("tuning", "heldout"):
+        raise ValueError(f"split must be all, tuning or heldout, not {split!r}")
+    return [item for item in items if held_out(item) == (split == "heldout")]
+
+
+def predict_char(sentence: str, index: int, collect: dict[int, Trace] | None = None) -> str:
     """The frontend's reading (before sandhi) of ``sentence[index]``; ``collect`` as in :func:`g2p.resolve`."""
     from shengqing.frontend import g2p
     from shengqing.frontend.g2p import Token
@@ -70,9 +87,10 @@ def predict_char(sentence: str, index: int, collect: dict[int, Evidence] | None 
     return "?"
 
 
-def eval_polyphone(sent_path: str | Path, lb_path: str | Path, max_errors: int = 50) -> EvalResult:
-    """Accuracy of the frontend's polyphone disambiguation on a ``.sent``/``.lb`` pair."""
-    items = load(sent_path, lb_path)
+def eval_polyphone(sent_path: str | Path, lb_path: str | Path, max_errors: int = 50,
+                   split: str = "all") -> EvalResult:
+    """Accuracy of the frontend's polyphone disambiguation on a ``.sent``/``.lb`` pair (or one half of it)."""
+    items = split_items(load(sent_path, lb_path), split)
     correct = 0
     errors: list[tuple[str, str, str]] = []
     for sentence, idx, gold in items:
@@ -84,19 +102,24 @@ def eval_polyphone(sent_path: str | Path, lb_path: str | Path, max_errors: int =
     return EvalResult(len(items), correct, tuple(errors))
 
 
-def collect_evidence(items: list[tuple[str, int, str]]) -> list[tuple[Evidence | None, str, str]]:
-    """Per item: the evidence of the target (None if a rule or curated reading decided it), the frontend's
-    reading without the context reranker, and the gold reading. Used to train and cross-validate it."""
-    from shengqing.frontend import g2p
+Row = tuple["Trace | None", str, str]
 
-    saved = g2p.USE_CONTEXT_MODEL
-    g2p.USE_CONTEXT_MODEL = False
-    try:
-        out: list[tuple[Evidence | None, str, str]] = []
-        for sentence, idx, gold in items:
-            found: dict[int, Evidence] = {}
-            pred = predict_char(sentence, idx, found)
-            out.append((found.get(idx), pred, gold))
-        return out
-    finally:
-        g2p.USE_CONTEXT_MODEL = saved
+
+def trace_items(items: list[tuple[str, int, str]]) -> list[Row]:
+    """Per item: the :class:`Trace` of the target (None if nothing was decided for it), the frontend's
+    reading and the gold reading. One pass of the frontend; :func:`accuracy` then scores any ablation."""
+    out: list[Row] = []
+    for sentence, idx, gold in items:
+        found: dict[int, Trace] = {}
+        pred = predict_char(sentence, idx, found)
+        out.append((found.get(idx), pred, gold))
+    return out
+
+
+def accuracy(rows: list[Row], parts: Components | None = None) -> float:
+    """Share of traced items read right with the given components (all of them by default)."""
+    from shengqing.frontend.polydecide import ALL, decide
+
+    parts = parts or ALL
+    correct = sum((decide(t, parts) if t is not None else pred) == gold for t, pred, gold in rows)
+    return correct / len(rows) if rows else 0.0

@@ -17,15 +17,11 @@ from typing import TYPE_CHECKING
 from shengqing.frontend import readings
 from shengqing.frontend import segment as segment_mod
 from shengqing.frontend.phones import is_valid
+from shengqing.frontend.polydecide import Evidence, Trace, decide
 from shengqing.frontend.rules import CONTEXT_RULES, WORD_READINGS
 
 if TYPE_CHECKING:
-    from shengqing.frontend.polyctx import Evidence
     from shengqing.frontend.polyphone import Prediction
-
-#: Apply the learned context reranker (:mod:`polyctx`) on top of the evidence score; evaluation of the
-#: base system and cross-validation switch it off.
-USE_CONTEXT_MODEL = True
 
 
 @dataclass
@@ -63,14 +59,16 @@ def in_phrase_dict(word: str) -> bool:
     return readings.in_phrase_dict(word)
 
 
-def _context_rule(sentence: str, i: int) -> str | None:
-    for reading, left, right in CONTEXT_RULES.get(sentence[i], ()):
+def _context_rules(sentence: str, i: int) -> tuple[tuple[int, str], ...]:
+    """Context rules of sentence[i] that match here, in order (index in the character's list, reading)."""
+    out: list[tuple[int, str]] = []
+    for k, (reading, left, right) in enumerate(CONTEXT_RULES.get(sentence[i], ())):
         if left and not re.search(f"(?:{left})$", sentence[max(0, i - 8):i]):
             continue
         if right and not re.match(right, sentence[i + 1:i + 9]):
             continue
-        return reading
-    return None
+        out.append((k, reading))
+    return tuple(out)
 
 
 def _ngram_support(sentence: str, i: int) -> dict[str, int]:
@@ -86,82 +84,63 @@ def _ngram_support(sentence: str, i: int) -> dict[str, int]:
     return support
 
 
-def evidence(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction, prev_word: str = "",
-             next_word: str = "") -> Evidence:
+def evidence(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction) -> Evidence:
     """Model, dictionary and n-gram evidence for the polyphone ``sentence[i]`` inside ``word``."""
-    from shengqing.frontend.polyctx import Evidence
-
-    return Evidence(sentence, i, word, prev_word, next_word, pred.probs,
-                    dict_reading if in_phrase_dict(word) else "", _ngram_support(sentence, i),
-                    readings.reading(sentence[i])[0])
+    return Evidence(sentence, i, word, pred.probs, dict_reading if in_phrase_dict(word) else "",
+                    _ngram_support(sentence, i), readings.reading(sentence[i])[0])
 
 
-def choose(sentence: str, i: int, word: str, dict_reading: str, pred: Prediction, prev_word: str = "",
-           next_word: str = "", collect: dict[int, Evidence] | None = None) -> str:
-    """Reading of the polyphone ``sentence[i]`` (inside ``word``) from all evidence (see module doc).
-
-    If ``collect`` is given, the evidence of a character the rules did not decide is stored there (training).
-    """
-    ruled = _context_rule(sentence, i)
-    if ruled is not None:
-        return ruled
-    from shengqing.frontend import polyctx
-
-    ev = evidence(sentence, i, word, dict_reading, pred, prev_word, next_word)
-    if collect is not None:
-        collect[i] = ev
-    ctx = polyctx.shipped() if USE_CONTEXT_MODEL else None
-    if ctx is not None:
-        return ctx.choose(ev)
-    scores = ev.base_scores()
-    return max(scores, key=lambda c: scores[c])
-
-
-def _curated_spans(word: str, base: list[str]) -> list[str] | None:
-    """Curated readings of sub-words inside a longer dictionary word (银行行长 ⊃ 行长)."""
-    found = False
-    out = list(base)
-    for length in (4, 3, 2):
-        for a in range(len(word) - length + 1):
-            reading = WORD_READINGS.get(word[a:a + length])
-            if reading is not None:
-                out[a:a + length] = reading
-                found = True
-    return out if found else None
+def _curated_spans(word: str) -> list[tuple[int, str, list[str]]]:
+    """Curated readings applying to a segmented word: the word itself, else its sub-words (银行行长 ⊃ 行长),
+    as (start, sub-word, reading) in the order they are applied (later ones win)."""
+    whole = WORD_READINGS.get(word)
+    if whole is not None:
+        return [(0, word, whole)]
+    spans: list[tuple[int, str, list[str]]] = []
+    if len(word) > 2:
+        for length in (4, 3, 2):
+            for a in range(len(word) - length + 1):
+                reading = WORD_READINGS.get(word[a:a + length])
+                if reading is not None:
+                    spans.append((a, word[a:a + length], reading))
+    return spans
 
 
 def resolve(tokens: list[Token], sentence: str, offsets: list[int],
-            collect: dict[int, Evidence] | None = None) -> None:
+            collect: dict[int, Trace] | None = None) -> None:
     """Fill ``pinyin`` of the ``zh`` tokens in place.
 
     ``sentence`` is the sentence text the tokens were cut from and ``offsets[i]`` the start of token i in it,
-    so the BiLSTM sees the whole sentence as context. ``collect`` receives the evidence of every polyphone
-    decided by scoring (see :func:`choose`).
+    so the BiLSTM sees the whole sentence as context. ``collect`` receives the :class:`Trace` of every
+    character decided by :func:`polydecide.decide` (polyphones and characters under curated words).
     """
     preds: dict[int, Prediction] = {}
     if any(c in readings.polyphonic() for c in sentence):
         from shengqing.frontend import polyphone  # numpy and the weights load only when needed
 
         preds = polyphone.model().predict(sentence)
-    for n, (tok, start) in enumerate(zip(tokens, offsets, strict=True)):
+    for tok, start in zip(tokens, offsets, strict=True):
         if tok.kind != "zh" or tok.fixed:
             continue
         base = dict_pinyin(tok.word)
         if len(base) != len(tok.word):
             base = [dict_pinyin(c)[0] for c in tok.word]
-        curated = WORD_READINGS.get(tok.word)
-        if curated is None and len(tok.word) > 2:
-            curated = _curated_spans(tok.word, base)
+        spans = _curated_spans(tok.word)
+        words = tuple(w for _, w, _ in spans)
         out: list[str] = []
-        for i in range(len(tok.word)):
-            syl = base[i]
+        for i, ch in enumerate(tok.word):
             pred = preds.get(start + i)
-            if curated is not None:
-                syl = curated[i]
-            elif pred is not None:
-                prev_word = tokens[n - 1].word if n > 0 else ""
-                next_word = tokens[n + 1].word if n + 1 < len(tokens) else ""
-                syl = choose(sentence, start + i, tok.word, syl, pred, prev_word, next_word, collect)
+            if pred is None and not spans:
+                out.append(base[i])
+                continue
+            covering = tuple((w, r[i - a]) for a, w, r in spans if a <= i < a + len(w))
+            trace = Trace(ch, base[i], covering, words)
+            if pred is not None:  # evidence is gathered even under a curated word, so that ablations can use it
+                trace = Trace(ch, base[i], covering, words, _context_rules(sentence, start + i),
+                              evidence(sentence, start + i, tok.word, base[i], pred))
+            if collect is not None:
+                collect[start + i] = trace
+            syl = decide(trace)
             if not is_valid(syl):
                 syl = pred.pinyin if pred is not None else "?"
             out.append(syl)

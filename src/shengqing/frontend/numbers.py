@@ -18,8 +18,11 @@ def digits(s: str) -> str:
     return "".join(DIGITS[int(c)] for c in s if c.isdigit())
 
 
-def _four(n: int, leading: bool) -> str:
-    """Read 0 < n < 10000 within a 万-group; ``leading`` is True for the first group of the number."""
+def _four(n: int, leading: bool, liang: bool = False) -> str:
+    """Read 0 < n < 10000 within a 万-group; ``leading`` is True for the first group of the number.
+
+    With ``liang`` 2 is read 两 before 千 (一万两千) and, at the very start, before 百 (两百).
+    """
     out: list[str] = []
     zero = False
     for i, ch in enumerate(str(n).rjust(4, "0")):
@@ -30,7 +33,10 @@ def _four(n: int, leading: bool) -> str:
         if zero:
             out.append("零")
             zero = False
-        out.append(DIGITS[d] + _SMALL_UNITS[3 - i])
+        word = DIGITS[d]
+        if liang and d == 2 and (i == 0 or (i == 1 and leading and not out)):
+            word = "两"
+        out.append(word + _SMALL_UNITS[3 - i])
     text = "".join(out)
     # 十 alone at the very start is read 十, not 一十 (十五, but 一百一十五).
     if leading and text.startswith("一十"):
@@ -41,7 +47,8 @@ def _four(n: int, leading: bool) -> str:
 def cardinal(s: str, liang: bool = True) -> str:
     """Integer in Chinese: ``"1234"`` → 一千二百三十四, ``"30029"`` → 三万零二十九.
 
-    With ``liang`` a leading 2 before 千/万/亿 is read 两 (两千, 两万), the usual spoken form.
+    With ``liang`` 2 is read 两 before 千 (一万两千), a leading 2 before 百/万/亿 too (两百, 两万), the usual
+    spoken form.
     """
     s = s.lstrip("0")
     if not s:
@@ -63,7 +70,7 @@ def cardinal(s: str, liang: bool = True) -> str:
             continue
         if out and (need_zero or g < 1000):
             out.append("零")
-        out.append(_four(g, leading) + _BIG_UNITS[idx])
+        out.append(_four(g, leading, liang) + _BIG_UNITS[idx])
         need_zero = False
     text = "".join(out)
     if liang and len(text) >= 2 and text[0] == "二" and text[1] in "千万亿":

@@ -17,8 +17,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from shengqing.frontend.cache import once
 from shengqing.frontend.phones import canonical, is_valid
-from shengqing.frontend.readings import once
 
 Array = npt.NDArray[np.float32]
 

@@ -17,59 +17,29 @@ def _readings(spec: str) -> dict[str, list[str]]:
     return out
 
 
-#: Word → reading overriding dictionary and model (frequent TTS errors).
+#: Word → reading overriding dictionary and model: standard-dictionary readings of words that the model and the
+#: phrase dictionary get wrong when the word stands alone or in a short sentence (了解 liǎo, 目的 dì, 着急
+#: zháo, 对不起 bu5…). Kept only where the entry changes an output: on the 9,893 dev sentences no entry changes
+#: a decision (model and dictionary agree with all of them there), so each is checked by a labelled table in
+#: tests/frontend/test_polyphone_dev.py instead; 75 entries that changed nothing anywhere were dropped.
 WORD_READINGS: Final[dict[str, list[str]]] = _readings("""
-银行 yin2 hang2
-行长 hang2 zhang3
 长发 chang2 fa4
 头发 tou2 fa5
 理发 li3 fa4
 一行 yi4 hang2
-音乐 yin1 yue4
-快乐 kuai4 le4
-还是 hai2 shi4
-还有 hai2 you3
-还要 hai2 yao4
-重要 zhong4 yao4
-重新 chong2 xin1
 觉得 jue2 de5
-睡觉 shui4 jiao4
-得到 de2 dao4
-记得 ji4 de5
 了解 liao3 jie3
 为了 wei4 le5
-因为 yin1 wei4
-作为 zuo4 wei2
-成为 cheng2 wei2
-认为 ren4 wei2
-以为 yi3 wei2
-地方 di4 fang1
 地上 di4 shang5
 的确 di2 que4
 目的 mu4 di4
-得很 de5 hen3
-都是 dou1 shi4
 朝阳 zhao1 yang2
-朝代 chao2 dai4
-调查 diao4 cha2
-调整 tiao2 zheng3
-传记 zhuan4 ji4
-处理 chu3 li3
-处长 chu4 zhang3
-便宜 pian2 yi5
-方便 fang1 bian4
 背包 bei1 bao1
 薄荷 bo4 he5
-好奇 hao4 qi2
-爱好 ai4 hao4
-数字 shu4 zi4
 参差 cen1 ci1
-差不多 cha4 bu5 duo1
 中奖 zhong4 jiang3
 中肯 zhong4 ken3
 着急 zhao2 ji2
-看着 kan4 zhe5
-睡着 shui4 zhao2
 一会儿 yi2 hui4 er5
 了不起 liao3 bu5 qi3
 对不起 dui4 bu5 qi3
@@ -86,53 +56,12 @@ WORD_READINGS: Final[dict[str, list[str]]] = _readings("""
 了结 liao3 jie2
 了如指掌 liao3 ru2 zhi3 zhang3
 一目了然 yi1 mu4 liao3 ran2
-长大 zhang3 da4
-成长 cheng2 zhang3
-生长 sheng1 zhang3
-长辈 zhang3 bei4
-长期 chang2 qi1
-长城 chang2 cheng2
-重量 zhong4 liang4
-重复 chong2 fu4
-行业 hang2 ye4
-行为 xing2 wei2
-自行车 zi4 xing2 che1
-发行 fa1 xing2
-只有 zhi3 you3
 一只 yi4 zhi1
-随便 sui2 bian4
-乐器 yue4 qi4
-朝鲜 chao2 xian3
-空调 kong1 tiao2
-差别 cha1 bie2
-出差 chu1 chai1
-差点 cha4 dian3
-多少 duo1 shao3
-少年 shao4 nian2
-好客 hao4 ke4
 中毒 zhong4 du2
 种子 zhong3 zi5
-种类 zhong3 lei4
-数学 shu4 xue2
-数据 shu4 ju4
-应该 ying1 gai1
-应用 ying4 yong4
 答应 da1 ying5
-空间 kong1 jian1
 空闲 kong4 xian2
-难过 nan2 guo4
-灾难 zai1 nan4
-中间 zhong1 jian1
 间接 jian4 jie1
-更加 geng4 jia1
-干净 gan1 jing4
-干部 gan4 bu4
-背景 bei4 jing3
-曾经 ceng2 jing1
-西藏 xi1 zang4
-宝藏 bao3 zang4
-正月 zheng1 yue4
-看守 kan1 shou3
 """)
 
 #: Words whose last syllable is neutral in standard speech (beyond the particle/suffix rules).
@@ -168,10 +97,9 @@ ERHUA_EXCEPTIONS: Final[frozenset[str]] = frozenset("""
 """.split())
 
 
-#: Character classes used in :data:`CONTEXT_RULES` (``%NAME%``): characters before 得 that make a word with
-#: it read dé (获得, 值得…), and characters after 地 that make a noun with it (地区, 地方…).
+#: Character classes used in :data:`CONTEXT_RULES` (``%NAME%``): characters after 地 that make a noun with it
+#: (地区, 地方…).
 _CLASSES: Final = {
-    "DE2": "获取赢求值懂免使舍晓博所习心自应难记觉显不",
     "DI4": "区方点球理下上面带位产址形质名震铁道毯图势域貌标块主盘基段表层壳平板利租税价权处窖",
 }
 
@@ -188,37 +116,21 @@ def _context_rules(spec: str) -> dict[str, list[tuple[str, str, str]]]:
 
 
 #: Context rules for polyphonic characters, first match wins. ``left`` must match the text just before the
-#: character, ``right`` the text just after it. Each encodes a general usage fact, e.g. 弄 is nòng except in
-#: the lane sense (弄堂, 里弄).
+#: character, ``right`` the text just after it. Each encodes a general usage fact (弄 is lòng in lane numbers:
+#: 5弄, 福弄) and each was kept because it wins on the held-out half of dev without losing an item on either
+#: half (tests/frontend/test_polyphone_dev.py); 18 rules that fixed only items of the half they were written on
+#: (得 before degree adverbs, 当 in 妥当, 将 as general, 传 zhuàn, 相 xiàng, 炸 zhá, 弹 dàn, 刨 páo…) were dropped.
 CONTEXT_RULES: Final[dict[str, list[tuple[str, str, str]]]] = _context_rules("""
-得 de5 [^%DE2%] (较|比较|很|非常|十分|更|太|极其|极为|特别|相当|越来越|过于|愈发|异常|颇)
 地 de5 (性|然|般|样|式|断|渐|意|速|步|续|暗|默|悄|静|慢|快|切|真|热|轻|(.)\2) [^%DI4%]
-当 dang4 (妥|恰|适|正|稳|失|允|勾|停|典|抵|便) [^中时前今地初场面年日局天然选作下即代家成]
-弄 long4 - 堂
-弄 long4 里 -
 弄 long4 ([0-9零一二三四五六七八九十百千]|家|福|巷)$ -
-弄 long4 - 口
-弄 nong4 - -
 尽 jin3 - (管|量|快|早|可能|先)
-尽 jin3 - -$
 尽 jin4 - -
 划 hua2 - (船|桨|水|算|拳|不来|得来)
-将 jiang4 (参|主|大|名|武|敌|守|副|战|猛|良|干|爱|老|上|中|少|宿|骁|悍|魏|蜀|吴|汉|楚|秦)$ [，。、；：！？）”]
-将 jiang4 (参|主|大|名|武|敌|守|副|战|猛|良|干|宿|骁|悍|裨)$ (?!军)
 差 cha1 (相|反|高|误|时|温|落|色|级|公|视|价|极|方|逆|剪|顺|等)$ -
-差 cha1 - (别|异|距|错|额|价|值)
 钻 zuan4 - (井|石|头|机|床|塔|戒)
-传 zhuan4 (自|列|外|评|正|别|小|经|史|本|前|后|合|英雄)$ [^统播说递达闻承染输授入出来去开给]
-传 zhuan4 - 记
-弹 dan4 - (片|药|头|壳|道|丸|弓|坑|孔|夹)
 盛 cheng2 - (饭|米|汤|菜|器)
-刨 pao2 - (坑|地|土|根|出|开)
-炸 zha2 - (鸡|酱|糕|丸|薯|鱼|虾|油条|春卷)
-炸 zha2 油 -
 吐 tu4 催 -
 煞 sha1 - 车
 杆 gan1 (旗|电线|栏|桅|标|摇|木|竹)$ -
 杆 gan3 (驾驶|操纵|枪|笔|杠|秤|烟|球|连)$ -
-相 xiang4 - 声
-相 xiang4 (首|丞|宰|真|长|面|外|卖|照|变|扮|亮|色|皮|品|福|吉|凶|单|形)$ (?!互|同|信|处|似|比|对|当|关|近|等|继|差|识)
 """)

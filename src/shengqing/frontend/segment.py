@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from shengqing.frontend.readings import cache_dir, once, write_atomic
+from shengqing.frontend.cache import cache_dir, once, write_atomic
 
 _MAX_WORD: Final = 8  # longer dictionary entries are rare names; cutting them costs nothing audible
 _FORMAT: Final = 4
