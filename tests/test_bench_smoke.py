@@ -37,9 +37,11 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory, installed_model: object)
 @pytest.mark.slow
 def test_every_section_ran(quick_run: tuple[dict[str, Any], Path]) -> None:
     results, _ = quick_run
-    for section in ("machine", "cold_cli", "cold_api", "cold_server", "warm", "server", "kernels", "load"):
+    for section in ("machine", "cold_cli", "cold_api", "cold_server", "warm", "server", "kernels", "load",
+                    "cold_cli_fast", "cold_api_fast", "cold_server_fast", "warm_fast", "server_fast"):
         assert section in results, section
     assert results["quick"] is True
+    assert results["modes"] == ["portable", "fast"]
     assert "reference" not in results
     assert results["machine"]["cpu"]["cores"] >= 1
 
@@ -95,11 +97,38 @@ def test_server_sections_are_sane(quick_run: tuple[dict[str, Any], Path]) -> Non
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["portable", "fast"])
+def test_each_mode_ran_in_its_mode(quick_run: tuple[dict[str, Any], Path], mode: str) -> None:
+    """Every section of a mode says so, and the engine, ``/v1/info`` and the response header agree."""
+    results, _ = quick_run
+    suffix = "" if mode == "portable" else f"_{mode}"
+    for name in ("cold_cli", "cold_api", "cold_server", "warm", "server"):
+        assert results[name + suffix]["kernels"] == mode, name
+    assert results["cold_api" + suffix]["kernels_reported"] == mode
+    assert results["cold_server" + suffix]["kernels_reported"] == mode
+    assert results["warm" + suffix]["info"]["kernels"] == mode
+    server = results["server" + suffix]
+    assert server["after_load"]["kernels_info"] == server["after_load"]["kernels_header"] == mode
+    assert _positive(server["after_load"]["peak_rss_mb"])
+    four = next(level for level in server["throughput"] if level["clients"] == 4)
+    assert four["errors"] == 0 and four["kernels"] == [mode]
+    assert _positive(four["audio_s_per_s"]) and _positive(four["cpu_s_per_audio_s"])
+    standard = results["warm" + suffix]["standard"]
+    assert 0 < standard["rtf_cpu"] < 1
+    for stage in ("frontend", "acoustic", "vocoder"):
+        assert _positive(standard["stage_rtf"][stage]), stage
+    assert _positive(results["warm" + suffix]["latency"]["long"]["first_chunk"]["p50"])
+
+
+@pytest.mark.slow
 def test_kernel_experiments_and_report(quick_run: tuple[dict[str, Any], Path]) -> None:
     results, doc = quick_run
     rows = results["kernels"]["rows"]
     assert {r["stage"] for r in rows} == {"acoustic", "vocoder"}
     assert all(0 < r["rtf"] < 5 for r in rows)
     text = doc.read_text(encoding="utf-8")
-    for heading in ("## Machine", "## Targets", "## 1. Cold start", "## 4. Throughput", "## Where the time goes"):
+    for heading in ("## Kernel modes: portable vs fast", "## Machine", "## Targets", "## 1. Cold start",
+                    "## 4. Throughput", "## Where the time goes"):
         assert heading in text
+    assert text.index("## Kernel modes") < text.index("## Machine")
+    assert "| throughput, 4 HTTP clients (audio-s per s) |" in text

