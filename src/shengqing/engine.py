@@ -44,7 +44,7 @@ from .frontend import (
 )
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
 from .options import SynthesisOptions
-from .runtime import KernelMode, limit_blas_threads
+from .runtime import KernelMode, limit_blas_threads, release_free_memory
 from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
 
 _T = TypeVar("_T")
@@ -52,6 +52,7 @@ _T = TypeVar("_T")
 VOCODER_THREADS = 2  # cores per vocoder interpreter (one worker per pair of cores)
 MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~35 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
+_IDLE_TRIM_S = 0.5  # idle this long → freed heap pages go back to the system
 _BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
 _BLOCK_CHARS = 120  # the frontend is called per block, so the first phrase is ready without reading it all
 _FIRST_BLOCK_CHARS = 30  # a short first block: the first phrase is analysed (and heard) sooner
@@ -236,6 +237,8 @@ class Synthesizer:
                                 reserve_frames=MAX_WINDOW_FRAMES + 2 * CONTEXT_FRAMES)
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="shengqing")
         self._pending_tasks = 0  # queued or running on the pool
+        self._finished = 0  # tasks done so far
+        self._trim_timer: threading.Timer | None = None
         self._pending_lock = threading.Lock()
         self.frontend = Frontend(lexicon)
 
@@ -289,6 +292,10 @@ class Synthesizer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._pending_lock:
+            timer, self._trim_timer = self._trim_timer, None
+        if timer is not None:
+            timer.cancel()
         for file in self._files:  # interpreters made so far keep their own mapping
             file.close()
 
@@ -309,6 +316,21 @@ class Synthesizer:
     def _task_done(self, _future: Future[Any]) -> None:
         with self._pending_lock:
             self._pending_tasks -= 1
+            self._finished += 1
+            if self._pending_tasks or self._trim_timer is not None:
+                return
+            # NumPy's temporaries of a finished burst stay in the C heap: hand them back once the pool has
+            # been idle a moment (never on a request's path)
+            self._trim_timer = threading.Timer(_IDLE_TRIM_S, self._trim_if_idle, args=(self._finished,))
+            self._trim_timer.daemon = True
+            self._trim_timer.start()
+
+    def _trim_if_idle(self, finished: int) -> None:
+        with self._pending_lock:
+            self._trim_timer = None
+            still_idle = self._pending_tasks == 0 and self._finished == finished
+        if still_idle:
+            release_free_memory()
 
     def _free_workers(self) -> int:
         """Workers with nothing queued for them, not counting the task that asks."""

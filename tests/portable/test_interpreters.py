@@ -80,9 +80,10 @@ def test_portable_vocoder_is_transparent(model_bytes: dict[str, bytes], acoustic
     sequence = vocode(SequenceInterpreter(model_bytes[VOCODER_FILE]), mel)
     snr = 10 * np.log10(np.sum(reference**2) / np.sum((sequence - reference) ** 2))
     assert snr > 40.0, f"portable vocoder SNR {snr:.1f} dB against LiteRT's reference kernels"
-    # the channel-major interpreter and the generic one are the same arithmetic: the same bits
+    # the channel-major interpreter and the generic one do the same products; the former keeps activations
+    # in float32 between layers (finer than the 20-bit snapping), so they agree to float rounding
     generic = vocode(PortableInterpreter(model_bytes[VOCODER_FILE]), mel)
-    assert generic.tobytes() == sequence.tobytes()
+    assert 10 * np.log10(np.sum(generic**2) / np.sum((generic - sequence) ** 2)) > 60.0
 
 
 def test_portable_models_ignore_summation_order_and_threads(

@@ -43,8 +43,14 @@ class Weights:
     spans: tuple[tuple[int, int, int, int], ...] = ()
 
     def snap_input(self, x: np.ndarray, axis: int) -> np.ndarray:
-        snapped = nm.snap(x, axis=axis, bits=self.activation_bits)
-        return snapped.astype(self.matrix.dtype, copy=False)  # exact: at most 20 significant bits
+        """``x`` snapped (in its own dtype) for this layer's products."""
+        return nm.snap(x, axis=axis, bits=self.activation_bits)
+
+    def product(self, snapped: np.ndarray) -> np.ndarray:
+        """``matrix @ snapped`` in the matrix's dtype (the cast is exact: at most 20 significant bits),
+        returned as float64 (float32 results are exact integers)."""
+        operand = snapped.astype(self.matrix.dtype, copy=False)
+        return np.asarray(nm.matmul(self.matrix, operand), np.float64)
 
     @classmethod
     def prepare(cls, values: np.ndarray, int8_scale: np.ndarray | None, bias: np.ndarray | None, *,
@@ -91,6 +97,10 @@ class Weights:
                    cout, taps, dilation, same, bits, tuple(spans) if not dense else ())
 
 
+#: Elements of one block of tap partial sums (float64): 4 MB.
+_BLOCK_ELEMENTS = 1 << 19
+
+
 def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Stride-1 convolution of ``x`` [Cin, L] → [Cout, L'].
 
@@ -106,19 +116,26 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
         total = (w.taps - 1) * w.dilation
         snapped = np.pad(snapped, ((0, 0), (total // 2, total - total // 2)))
     length = snapped.shape[1] - (w.taps - 1) * w.dilation
-    partial = np.asarray(nm.matmul(w.matrix, snapped), np.float64)  # float32 results are exact integers
     if w.taps == 1:
-        out = partial
-    else:  # taps in order; a tap's left-out rows add exact zeros, so skipping them changes no bit
+        out = w.product(snapped)
+    else:
         out = np.zeros((w.cout, length))
-        for k, row, lo, hi in w.spans:
-            start = k * w.dilation
-            out[lo:hi] += partial[row:row + hi - lo, start:start + length]
+        # output positions in blocks: the taps' partial sums of a whole 3-second window would take tens of
+        # MB; a block's products are the same sums, so the bits do not depend on the blocking
+        halo = (w.taps - 1) * w.dilation
+        block = max(256, _BLOCK_ELEMENTS // max(1, w.matrix.shape[0]))
+        for first in range(0, length, block):
+            last = min(length, first + block)
+            partial = w.product(snapped[:, first:last + halo])
+            span = last - first
+            for k, row, lo, hi in w.spans:  # taps in order; left-out rows would add exact zeros
+                start = k * w.dilation
+                out[lo:hi, first:last] += partial[row:row + hi - lo, start:start + span]
     if w.post_scale is not None:
         out *= w.post_scale
     if w.bias is not None:
         out += w.bias
-    return out
+    return out.astype(x.dtype, copy=False)
 
 
 def _reflect(x: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -137,7 +154,8 @@ def _reflect(x: np.ndarray, before: int, after: int) -> np.ndarray:
 
 def dense(rows: np.ndarray, w: Weights) -> np.ndarray:
     """``rows`` [N, Cin] → [N, Cout], exact product then the int8 scale and the bias."""
-    out = np.asarray(nm.matmul(w.snap_input(rows, axis=1), w.matrix), np.float64)
+    operand = w.snap_input(rows, axis=1).astype(w.matrix.dtype, copy=False)
+    out = np.asarray(nm.matmul(operand, w.matrix), np.float64)
     if w.post_scale is not None:
         out *= w.post_scale
     if w.bias is not None:

@@ -30,6 +30,7 @@ BITS = 20
 MAX_TERMS = 2**12
 #: Slices whose peak is below this are treated as zero (keeps every grid far from the subnormal range).
 _TINY = 2.0**-900
+_TINY32 = 2.0**-100
 
 _LOG2E = 1.4426950408889634
 #: ln 2 split so that ``k * _LN2_HI`` is exact for |k| < 2^20 (fdlibm's constants).
@@ -47,18 +48,23 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def snap(x: np.ndarray, axis: int = -1, bits: int = BITS) -> np.ndarray:
     """Round each slice of ``x`` along ``axis`` to ``bits`` significant bits of its own peak, on a
-    power-of-two grid: ``x + c - c`` with ``c = 1.5·2^(52 + p - bits)`` (round-to-nearest-even), where
-    ``2^p > peak`` comes from ``frexp``. Two additions per element, one ``frexp`` per slice."""
-    x = np.asarray(x, np.float64)
+    power-of-two grid: ``x + c - c`` with ``c = 1.5·2^(m + p - bits)`` (round-to-nearest-even; ``m`` = 52
+    for float64, 23 for float32, which keeps its dtype), where ``2^p > peak`` comes from ``frexp``. Two
+    additions per element, one ``frexp`` per slice."""
+    x = np.asarray(x)
+    if x.dtype != np.float32:
+        x = np.asarray(x, np.float64)
     if x.size == 0:
         return x
+    mantissa, tiny = (23, _TINY32) if x.dtype == np.float32 else (52, _TINY)
     peak = np.maximum(np.max(x, axis=axis, keepdims=True), -np.min(x, axis=axis, keepdims=True))
-    _, exponent = np.frexp(np.where(peak < _TINY, _TINY, peak))
-    magic = np.ldexp(1.5, exponent + (52 - bits))
+    small = peak < tiny
+    _, exponent = np.frexp(np.where(small, tiny, peak))
+    magic = np.ldexp(x.dtype.type(1.5), exponent + (mantissa - bits)).astype(x.dtype)
     out: np.ndarray = x + magic
     out -= magic
-    if (peak < _TINY).any():
-        out = np.where(peak < _TINY, 0.0, out)
+    if small.any():
+        out = np.where(small, x.dtype.type(0.0), out)
     return out
 
 
