@@ -14,11 +14,12 @@ import numpy as np
 
 from . import numerics as nm
 
-#: int8 weights times activations snapped to 7 bits (|q| ≤ 128: the precision of LiteRT's own hybrid int8
-#: kernels) keep every partial sum below 2^24, exact in float32, when the contracted length allows it
-#: (checked per layer: up to 1,032 terms): the GEMM then runs in single precision, twice as fast.
-#: Everything else uses float64 with 20-bit activations.
-_INT8_ACTIVATION_BITS = 7
+#: int8 weights run in single precision, twice as fast as double: activations are snapped to this many bits
+#: (|q| ≤ 2^9, four times finer than LiteRT's own hybrid int8 kernels) and the contraction is cut into
+#: chunks short enough that every partial sum stays below 2^24, exact in float32 (258 terms for weights up
+#: to 127); the chunks' exact integer results are added in float64. Float weights use float64 and 20 bits.
+_INT8_ACTIVATION_BITS = 9
+_FLOAT32_EXACT = 2.0**24 - 1
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,34 @@ class Weights:
     same: bool = False
     activation_bits: int = nm.BITS
     spans: tuple[tuple[int, int, int, int], ...] = ()
+    chunk: int = 0  # contracted terms per exact float32 product (0: all at once)
 
     def snap_input(self, x: np.ndarray, axis: int) -> np.ndarray:
         """``x`` snapped (in its own dtype) for this layer's products."""
         return nm.snap(x, axis=axis, bits=self.activation_bits)
 
     def product(self, snapped: np.ndarray) -> np.ndarray:
-        """``matrix @ snapped`` in the matrix's dtype (the cast is exact: at most 20 significant bits),
-        returned as float64 (float32 results are exact integers)."""
+        """``matrix @ snapped`` (convolution layout) in the matrix's dtype — the cast is exact, at most 20
+        significant bits — as float64; float32 products chunk by chunk, each an exact integer."""
         operand = snapped.astype(self.matrix.dtype, copy=False)
-        return np.asarray(nm.matmul(self.matrix, operand), np.float64)
+        size = operand.shape[0]
+        if not self.chunk or size <= self.chunk:
+            return np.asarray(nm.matmul(self.matrix, operand), np.float64)
+        out = np.asarray(nm.matmul(self.matrix[:, :self.chunk], operand[:self.chunk]), np.float64)
+        for first in range(self.chunk, size, self.chunk):
+            out += nm.matmul(self.matrix[:, first:first + self.chunk], operand[first:first + self.chunk])
+        return out
+
+    def dense_product(self, rows: np.ndarray) -> np.ndarray:
+        """``rows @ matrix`` (dense layout), as :meth:`product`."""
+        operand = rows.astype(self.matrix.dtype, copy=False)
+        size = operand.shape[1]
+        if not self.chunk or size <= self.chunk:
+            return np.asarray(nm.matmul(operand, self.matrix), np.float64)
+        out = np.asarray(nm.matmul(operand[:, :self.chunk], self.matrix[:self.chunk]), np.float64)
+        for first in range(self.chunk, size, self.chunk):
+            out += nm.matmul(operand[:, first:first + self.chunk], self.matrix[first:first + self.chunk])
+        return out
 
     @classmethod
     def prepare(cls, values: np.ndarray, int8_scale: np.ndarray | None, bias: np.ndarray | None, *,
@@ -60,6 +79,7 @@ class Weights:
         cout = values.shape[0]
         contracted = values.shape[-1]
         bits: int = nm.BITS
+        chunk = 0
         dtype: np.dtype[Any] = np.dtype("float64")
         if int8_scale is None:
             integer = nm.snap(values.reshape(cout, -1), axis=1).reshape(values.shape)
@@ -67,9 +87,9 @@ class Weights:
         else:
             integer = values.astype(np.float64)
             post = np.asarray(int8_scale, np.float64).reshape(-1)
-            largest = float(np.max(np.abs(integer))) if integer.size else 0.0
-            if 2.0**_INT8_ACTIVATION_BITS * largest * contracted < 2.0**24:
-                bits, dtype = _INT8_ACTIVATION_BITS, np.dtype("float32")
+            largest = max(float(np.max(np.abs(integer))) if integer.size else 0.0, 1.0)
+            bits, dtype = _INT8_ACTIVATION_BITS, np.dtype("float32")
+            chunk = int(_FLOAT32_EXACT // (2.0**bits * largest))
         if dense:
             matrix = np.ascontiguousarray(integer.T, dtype)
             post_shape: tuple[int, ...] = (-1,)
@@ -94,7 +114,7 @@ class Weights:
             raise ValueError("contracted length exceeds the exact range")
         return cls(matrix, None if post is None else post.reshape(post_shape),
                    None if bias is None else np.asarray(bias, np.float64).reshape(bias_shape),
-                   cout, taps, dilation, same, bits, tuple(spans) if not dense else ())
+                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk)
 
 
 #: Elements of one block of tap partial sums (float64): 4 MB.
@@ -154,8 +174,7 @@ def _reflect(x: np.ndarray, before: int, after: int) -> np.ndarray:
 
 def dense(rows: np.ndarray, w: Weights) -> np.ndarray:
     """``rows`` [N, Cin] → [N, Cout], exact product then the int8 scale and the bias."""
-    operand = w.snap_input(rows, axis=1).astype(w.matrix.dtype, copy=False)
-    out = np.asarray(nm.matmul(operand, w.matrix), np.float64)
+    out = w.dense_product(w.snap_input(rows, axis=1))
     if w.post_scale is not None:
         out *= w.post_scale
     if w.bias is not None:
