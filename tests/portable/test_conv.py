@@ -15,14 +15,16 @@ def test_int8_products_are_exact_at_the_worst_case() -> None:
     weights = np.full((cout, cin), 127, np.int8)
     weights[1::2] = -127
     layer = Weights.prepare(weights, np.array([1.0]), None, dense=True)
-    rows = np.full((3, cin), 1.0)  # snapped to the grid's top: q = 512 everywhere
-    rows[1] = -1.0
+    rows = np.full((3, cin), 511 / 512)  # on the grid 2^-9: q = 511 (odd), sums of 1,023 odd products
+    rows[1] = -rows[1]
+    rows[:, 0] = 0.0
     got = dense(rows, layer)
     snapped = nm.snap(rows, axis=1, bits=layer.activation_bits)
     exact = (snapped @ weights.astype(np.float64).T)  # float64: sums below 2^53, exact
     assert np.array_equal(got, exact)
-    grid = 2.0 ** (int(np.frexp(1.0)[1]) - layer.activation_bits)  # the rows' snapping grid
-    assert np.max(np.abs(exact)) / grid > 2**24  # the integer sums really exceed float32's exact range
+    grid = 2.0 ** (int(np.frexp(511 / 512)[1]) - layer.activation_bits)  # the rows' snapping grid
+    sums = np.abs(exact) / grid
+    assert np.max(sums) > 2**24 and np.all(sums % 2 == 1)  # odd integers beyond float32's exact range
 
 
 def test_convolution_equals_its_definition() -> None:
