@@ -61,15 +61,12 @@ class Weights:
         return out
 
     def dense_product(self, rows: np.ndarray) -> np.ndarray:
-        """``rows @ matrix`` (dense layout), as :meth:`product`."""
-        operand = rows.astype(self.matrix.dtype, copy=False)
-        size = operand.shape[1]
-        if not self.chunk or size <= self.chunk:
-            return np.asarray(nm.matmul(operand, self.matrix), np.float64)
-        out = np.asarray(nm.matmul(operand[:, :self.chunk], self.matrix[:self.chunk]), np.float64)
-        for first in range(self.chunk, size, self.chunk):
-            out += nm.matmul(operand[:, first:first + self.chunk], self.matrix[first:first + self.chunk])
-        return out
+        """``rows @ matrix`` for a dense layer's ``[Cin, Cout]`` matrix, as :meth:`product`."""
+        return _chunked_rows_product(rows.astype(self.matrix.dtype, copy=False), self.matrix, self.chunk)
+
+    def rows_product(self, rows: np.ndarray) -> np.ndarray:
+        """``rows @ matrix.T`` for a convolution's ``[K·Cout, Cin]`` matrix (positions as rows)."""
+        return _chunked_rows_product(rows.astype(self.matrix.dtype, copy=False), self.matrix.T, self.chunk)
 
     @classmethod
     def prepare(cls, values: np.ndarray, int8_scale: np.ndarray | None, bias: np.ndarray | None, *,
@@ -156,6 +153,40 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
     if w.bias is not None:
         out += w.bias
     return out.astype(x.dtype, copy=False)
+
+
+def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
+    """:func:`conv1d` with positions as rows, ``x`` [L, Cin] → [L', Cout]: the layout of the acoustic model
+    (short sequences, wide channels), with no transposes. SAME padding only (no mirror padding there)."""
+    snapped = w.snap_input(x, axis=1)
+    if w.same and w.taps > 1:
+        total = (w.taps - 1) * w.dilation
+        snapped = np.pad(snapped, ((total // 2, total - total // 2), (0, 0)))
+    length = snapped.shape[0] - (w.taps - 1) * w.dilation
+    partial = w.rows_product(snapped)
+    if w.taps == 1:
+        out = partial
+    else:
+        out = np.zeros((length, w.cout))
+        for k, row, lo, hi in w.spans:  # taps in order; left-out columns would add exact zeros
+            start = k * w.dilation
+            out[:, lo:hi] += partial[start:start + length, row:row + hi - lo]
+    if w.post_scale is not None:
+        out *= w.post_scale.reshape(-1)
+    if w.bias is not None:
+        out += w.bias.reshape(-1)
+    return out
+
+
+def _chunked_rows_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
+    """``rows @ matrix`` as float64, the contraction cut into exact chunks of ``chunk`` terms."""
+    size = rows.shape[1]
+    if not chunk or size <= chunk:
+        return np.asarray(nm.matmul(rows, matrix), np.float64)
+    out = np.asarray(nm.matmul(rows[:, :chunk], matrix[:chunk]), np.float64)
+    for first in range(chunk, size, chunk):
+        out += nm.matmul(rows[:, first:first + chunk], matrix[first:first + chunk])
+    return out
 
 
 def _reflect(x: np.ndarray, before: int, after: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import numerics as nm
-from .conv import Weights, conv1d, dense
+from .conv import Weights, conv1d_rows, dense
 
 Array = np.ndarray
 
@@ -177,16 +177,16 @@ def _fully_connected(op: Op, x: list[Array]) -> list[Array]:
 
 @kernel("CONV_2D")
 def _conv_2d(op: Op, x: list[Array]) -> list[Array]:
-    """NHWC with one spatial axis of size 1: run :func:`.conv.conv1d` on the ``[C, L]`` transpose."""
+    """NHWC with one spatial axis of size 1: :func:`.conv.conv1d_rows` on the ``[L, C]`` rows."""
     weights: Weights = op.prepared["weights"]
     axis = op.prepared["axis"]
     if weights.taps == 1:  # pointwise: the sequence runs along whichever spatial axis is not 1
         axis = 0 if x[0].shape[1] > 1 else 1
     signal = np.moveaxis(x[0][0], axis, 0).reshape(x[0].shape[1 + axis], -1)  # [L, Cin]
-    out = conv1d(np.ascontiguousarray(signal.T), weights).T
+    out = conv1d_rows(signal, weights)
     shape = [1, 1, 1, weights.cout]
     shape[1 + axis] = out.shape[0]
-    return [_fused(op, np.ascontiguousarray(out).reshape(shape))]
+    return [_fused(op, out.reshape(shape))]
 
 
 # -- shapes and data movement --------------------------------------------------------------------------
