@@ -56,7 +56,7 @@ case "${1:-}" in
   serve)
     shift; setup
     log "starting the service on http://${SHENGQING_HOST:-127.0.0.1}:${SHENGQING_PORT:-8000}"
-    exec "$VENV/bin/shengqing" serve "$@" ;;
+    exec "$VENV/bin/shengqing" serve --install-model "$@" ;;
   test)
     shift
     apt_install redis-server chromium sox
