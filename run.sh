@@ -2,7 +2,7 @@
 # shengqing developer entry point. Two commands do everything on a fresh Debian machine with Python 3.11:
 #   ./run.sh serve   set up .venv, dependencies and the voice model, then start the HTTP service
 #   ./run.sh test    set up everything the tests need, then run lint, type checks and the whole test suite
-# Other: ./run.sh setup | bench [--quick] | say TEXT... | lock [--upgrade]
+# Other: ./run.sh setup | bench [--quick] | say TEXT... | lock [--upgrade] | image-test | compose-test | bundle [--platform TAG]
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -70,5 +70,8 @@ case "${1:-}" in
   bench) shift; setup dev; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
   say) shift; setup; exec "$VENV/bin/shengqing" say "$@" ;;
   lock) shift; lock "$@" ;;  # e.g. ./run.sh lock --upgrade-package numpy
-  *) echo "usage: ./run.sh serve|test|setup|bench|say|lock" >&2; exit 2 ;;
+  image-test) shift; setup dev; exec "$VENV/bin/python" deploy/image_test.py "$@" ;;  # needs root + docker.io
+  compose-test) shift; setup dev; exec "$VENV/bin/python" deploy/compose_test.py "$@" ;;  # + docker-compose
+  bundle) shift; setup; exec "$VENV/bin/python" deploy/bundle.py "$@" ;;  # [--platform manylinux_2_28_aarch64]
+  *) echo "usage: ./run.sh serve|test|setup|bench|say|lock|image-test|compose-test|bundle" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -51,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"shengqing: serving on http://{settings.host}:{settings.port} "
           f"(WebUI /, API docs /docs, {settings.workers} worker(s))", file=sys.stderr)
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-              "timeout_graceful_shutdown": 5, "server_header": False}
+              "server_header": False,
+              # SIGTERM/Ctrl-C: stop accepting, let in-flight requests finish (up to the request timeout)
+              "timeout_graceful_shutdown": max(5, math.ceil(settings.timeout))}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return 0
