@@ -39,6 +39,7 @@ from dockerctl import (
 GOLDEN = ROOT / "golden" / "default-reference.json"
 SENTENCE = "你好，欢迎使用语音合成服务。"
 LONG_TEXT = "今天的阳光真灿烂，心情特别愉快！" * 4
+COLD_STARTS = 3
 
 
 def _verify(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -68,6 +69,13 @@ def _start(port: int, *env: str) -> tuple[str, float]:
     return name, time.monotonic() - started
 
 
+def _cold_start() -> float:
+    port = free_port()
+    name, seconds = _start(port)
+    docker("rm", "-f", name, check=False)
+    return seconds
+
+
 def host_cold_start() -> float:
     """The same measurement for ``shengqing serve`` on the host (same machine, same load), for comparison."""
     port = free_port()
@@ -88,8 +96,13 @@ def service_checks(figures: dict[str, Any], keep: bool) -> None:
     url = f"http://127.0.0.1:{port}"
     name, seconds = _start(port)
     try:
-        figures["cold_start_seconds"] = round(seconds, 2)
-        figures["host_cold_start_seconds"] = round(host_cold_start(), 2)
+        starts = [seconds, *(_cold_start() for _ in range(COLD_STARTS - 1))]
+        hosts = [host_cold_start() for _ in range(COLD_STARTS)]
+        # best of N: the machine is shared, the least disturbed start is the image's own cost
+        figures["cold_start_seconds"] = round(min(starts), 2)
+        figures["cold_starts"] = [round(x, 2) for x in starts]
+        figures["host_cold_start_seconds"] = round(min(hosts), 2)
+        figures["host_cold_starts"] = [round(x, 2) for x in hosts]
         figures["user"] = docker("exec", name, "id", "-u")
         check(figures, "runs as non-root", figures["user"] != "0")
         figures["pid1"] = docker("exec", name, "cat", "/proc/1/comm")
