@@ -31,6 +31,7 @@ INSTALL_SH = """#!/bin/sh
 # Needs CPython 3.11 with venv (Debian: python3.11-venv). The voice goes to $SHENGQING_HOME (default
 # ~/.cache/shengqing). Then: VENV_DIR/bin/shengqing serve
 set -eu
+unset PYTHONPATH PYTHONHOME  # a stray path could make pip think shengqing is already installed
 here=$(cd "$(dirname "$0")" && pwd)
 venv=${1:-shengqing-venv}
 (cd "$here" && sha256sum -c --quiet SHA256SUMS)

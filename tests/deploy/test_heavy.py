@@ -52,7 +52,7 @@ def test_bundle_installs_without_network(tmp_path: Path) -> None:
     with tarfile.open(tarball) as archive:
         archive.extractall(tmp_path / "x", filter="data")
     installer = next((tmp_path / "x").glob("*/install.sh"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "PYTHONPATH"}
     env.update(PIP_CONFIG_FILE=os.devnull, SHENGQING_HOME=str(tmp_path / "home"))
     offline = ["unshare", "--net"] if os.geteuid() == 0 and shutil.which("unshare") else []  # no interfaces
     venv = tmp_path / "venv"
