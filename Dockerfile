@@ -42,6 +42,7 @@ LABEL org.opencontainers.image.title="shengqing" \
       io.shengqing.model.terms="Baker (CSMSC) corpus: non-commercial use only (DataBaker)"
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin shengqing
 COPY --from=builder /usr/bin/tini-static /usr/bin/tini
+COPY --from=builder /usr/share/doc/tini/copyright /usr/share/doc/tini/copyright
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /opt/shengqing /opt/shengqing
 COPY LICENSE THIRD_PARTY_NOTICES.md /usr/share/doc/shengqing/

@@ -15,9 +15,11 @@ chroot "$ROOT" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get install -y -qq --no-install-recommends \
   python3 python3-venv ca-certificates >/dev/null
 chroot "$ROOT" apt-get clean
-# like the official slim images: no documentation, manual pages or message catalogues
+# like the official slim images: no documentation, manual pages or message catalogues, but every
+# package's copyright file stays
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT/etc/resolv.conf" \
-  "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* "$ROOT"/usr/share/locale/*
+  "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* "$ROOT"/usr/share/locale/*
+find "$ROOT/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
 tar -C "$ROOT" -c . | docker import \
   -c 'ENV LANG=C.UTF-8' -c 'CMD ["python3"]' - "$TAG" >/dev/null
 echo "$TAG"
