@@ -2,7 +2,7 @@
 # shengqing developer entry point. Two commands do everything on a fresh Debian machine with Python 3.11:
 #   ./run.sh serve   set up .venv, dependencies and the voice model, then start the HTTP service
 #   ./run.sh test    set up everything the tests need, then run lint, type checks and the whole test suite
-# Other: ./run.sh setup | bench [--quick] | say TEXT...
+# Other: ./run.sh setup | bench [--quick] | say TEXT... | lock [--upgrade] | image-test | compose-test | bundle [--platform TAG]
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -27,16 +27,28 @@ setup() {  # $1 = "dev" to add test dependencies
     log "creating $VENV with $($PYTHON --version)"
     "$PYTHON" -m venv "$VENV"
   fi
-  local extra=""; [ "${1:-}" = "dev" ] && extra="[dev]"
+  local extra="" lock=requirements/runtime.lock.txt
+  [ "${1:-}" = "dev" ] && { extra="[dev]"; lock=requirements/dev.lock.txt; }
   local stamp="$VENV/.installed$extra"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    log "installing shengqing$extra and its dependencies"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+    log "installing shengqing$extra and its dependencies from $lock"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extra"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
     touch "$stamp"
   fi
   "$VENV/bin/python" -m compileall -q src >/dev/null  # byte-code ahead of time: ~50 ms off every cold start
   "$VENV/bin/shengqing" models install
+}
+
+lock() {  # re-resolve requirements/*.lock.txt (every platform, hashes of every wheel) from pyproject's ranges
+  local tools=.cache/lock-tools
+  [ -x "$tools/bin/uv" ] || { "$PYTHON" -m venv "$tools" && "$tools/bin/pip" install -q uv==0.13.9; }
+  local uv=("$tools/bin/uv" pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes
+            --no-header --annotation-style line -c requirements/pins.txt -q)
+  "${uv[@]}" -o requirements/runtime.lock.txt "$@"
+  "${uv[@]}" --extra dev -c requirements/runtime.lock.txt -o requirements/dev.lock.txt "$@"
+  log "locked: $(grep -c '^[a-zA-Z]' requirements/runtime.lock.txt) runtime, $(grep -c '^[a-zA-Z]' requirements/dev.lock.txt) dev packages"
 }
 
 case "${1:-}" in
@@ -44,7 +56,7 @@ case "${1:-}" in
   serve)
     shift; setup
     log "starting the service on http://${SHENGQING_HOST:-127.0.0.1}:${SHENGQING_PORT:-8000}"
-    exec "$VENV/bin/shengqing" serve "$@" ;;
+    exec "$VENV/bin/shengqing" serve --install-model "$@" ;;
   test)
     shift
     apt_install redis-server chromium sox
@@ -57,5 +69,9 @@ case "${1:-}" in
     log "pytest"; "$VENV/bin/python" -m pytest "$@" ;;
   bench) shift; setup dev; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
   say) shift; setup; exec "$VENV/bin/shengqing" say "$@" ;;
-  *) echo "usage: ./run.sh serve|test|setup|bench|say" >&2; exit 2 ;;
+  lock) shift; lock "$@" ;;  # e.g. ./run.sh lock --upgrade-package numpy
+  image-test) shift; setup dev; exec "$VENV/bin/python" deploy/image_test.py "$@" ;;  # needs root + docker.io
+  compose-test) shift; setup dev; exec "$VENV/bin/python" deploy/compose_test.py "$@" ;;  # + docker-compose
+  bundle) shift; setup; exec "$VENV/bin/python" deploy/bundle.py "$@" ;;  # [--platform manylinux_2_28_aarch64]
+  *) echo "usage: ./run.sh serve|test|setup|bench|say|lock|image-test|compose-test|bundle" >&2; exit 2 ;;
 esac

@@ -45,6 +45,7 @@ def test_info_is_the_environment_fingerprint(client: httpx.Client) -> None:
     assert info["runtime"]["ai-edge-litert"] and info["python"]["version"]
     assert "simd_flags" in info["cpu"] and info["cpu"]["model"]
     assert "api_keys" not in info["server"]
+    assert "non-commercial" in info["license"]["training_data"]
 
 
 def test_docs_openapi_and_webui_are_served(client: httpx.Client) -> None:

