@@ -26,6 +26,7 @@ from ..errors import ModelError, OverloadedError, ShengqingError
 from .auth import KeyChecker
 from .cache import Cache, make_cache
 from .errors import install_handlers
+from .lifecycle import EndingMiddleware
 from .limits import Admission
 from .metrics import Metrics, MetricsMiddleware
 from .settings import Settings
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
     app.include_router(build_router(state))
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(EndingMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
                            allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS))

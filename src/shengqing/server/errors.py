@@ -46,14 +46,53 @@ class InternalError(ShengqingError):
     """An unexpected exception (a bug): answered 500 with a JSON body, logged with its traceback."""
 
 
+class OverBudgetError(ShengqingError, ValueError):
+    """The request would produce more audio or silence than the per-request budget allows."""
+
+    http_status = 413
+    code = "over_budget"
+
+
+class UnsupportedMediaTypeError(ShengqingError, ValueError):
+    """A JSON endpoint was sent a body that is not declared ``application/json``."""
+
+    http_status = 415
+    code = "unsupported_media_type"
+
+
+class PreconditionFailedError(ShengqingError):
+    """``If-None-Match`` matched on a POST (RFC 9110 §13.1.2: 412, not 304, for unsafe methods)."""
+
+    http_status = 412
+    code = "precondition_failed"
+
+
+class ClientGoneError(ShengqingError):
+    """The client disconnected before its answer was ready (nginx's 499; nobody reads the body)."""
+
+    http_status = 499
+    code = "client_closed_request"
+
+
+class ShuttingDownError(OverloadedError):
+    """The server is shutting down and could not finish this request within its grace period."""
+
+    code = "shutting_down"
+
+
 def error_body(exc: ShengqingError) -> dict[str, Any]:
-    """``{"error": {...}}`` for one error (the value made JSON-safe: NaN, huge numbers, long text)."""
+    """``{"error": {...}}`` for one error (made JSON-safe: NaN, huge numbers, long text, lone surrogates)."""
     detail = exc.to_dict()
     if "value" in detail:
         detail["value"] = _json_safe(detail["value"])
     detail["type"] = exc.code
     detail["param"] = exc.field
-    return {"error": detail}
+    return {"error": {key: printable(value) if isinstance(value, str) else value for key, value in detail.items()}}
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (valid in JSON, not in UTF-8) written as ``\\udXXX`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def error_response(exc: ShengqingError) -> JSONResponse:
