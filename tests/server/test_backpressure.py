@@ -7,6 +7,7 @@ is what the server would be holding in memory.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import httpx
@@ -103,3 +104,16 @@ def test_clients_that_give_up_free_their_slot_and_drop_queued_work() -> None:
         engine.phrase_delay = 0
         r = httpx.post(server.url + "/tts", json={"text": "好", "format": "pcm"}, timeout=30)
         assert r.status_code == 200
+
+
+def test_a_request_that_waited_out_its_time_for_a_slot_gets_503_not_504() -> None:
+    engine = FakeEngine(phrases=20, chunk_seconds=0.1, phrase_delay=0.1)  # 2 s per request
+    with InProcessServer(engine, concurrency=1, queue=1, timeout=2.5) as server:
+        holder = threading.Thread(
+            target=lambda: httpx.post(server.url + "/tts", json={"text": "好", "format": "pcm"}, timeout=30))
+        holder.start()
+        assert wait_until(lambda: gauge(server.url, "shengqing_in_flight") == 1, 5)
+        late = httpx.post(server.url + "/tts", json={"text": "好", "format": "pcm"}, timeout=30)
+        holder.join()
+        assert late.status_code == 503, late.text  # the server was busy; synthesis itself did not time out
+        assert late.json()["error"]["code"] == "overloaded" and int(late.headers["retry-after"]) >= 1
