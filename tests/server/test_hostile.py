@@ -75,3 +75,25 @@ def test_method_names_do_not_grow_the_metrics(client: httpx.Client) -> None:
     metrics = client.get("/metrics").text
     assert "BREW" not in metrics
     assert 'method="other"' in metrics
+
+
+def test_openapi_declares_enums_ranges_and_security() -> None:
+    from shengqing import emotion
+    from shengqing.options import PITCH_RANGE, SPEED_RANGE
+    from shengqing.server import Settings, create_app
+
+    doc = create_app(Settings(api_keys=("k",))).openapi()
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    tts = doc["paths"]["/tts"]["post"]
+    assert tts["security"] == [{"bearerAuth": []}]
+    assert doc["paths"]["/v1/audio/speech"]["post"]["security"] == [{"bearerAuth": []}]
+    fields = tts["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert (fields["speed"]["minimum"], fields["speed"]["maximum"]) == SPEED_RANGE
+    assert (fields["pitch"]["minimum"], fields["pitch"]["maximum"]) == PITCH_RANGE
+    assert set(fields["emotion"]["enum"]) == set(emotion.EMOTIONS) | set(emotion.ALIASES)
+    assert "aac" not in fields["format"]["enum"] and "wav" in fields["format"]["enum"]
+    speech = doc["paths"]["/v1/audio/speech"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert speech["properties"]["stream_format"]["enum"] == ["audio"]
+    assert "tts-1" in speech["properties"]["model"]["enum"]
+    open_doc = create_app(Settings()).openapi()
+    assert {} in open_doc["paths"]["/tts"]["post"]["security"]  # no keys configured: optional

@@ -195,6 +195,7 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
                   description="Offline Chinese multi-emotion text-to-speech. Seed API `/tts`, "
                               "OpenAI-compatible `/v1/audio/speech`, WebUI at `/`.")
     app.state.shengqing = state
+    _declare_security(app)
     _mount_offline_docs(app)
     install_handlers(app)
     app.include_router(build_router(state))
@@ -206,6 +207,23 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
                            allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS))
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
+
+
+def _declare_security(app: FastAPI) -> None:
+    """Add the bearer scheme to the generated OpenAPI document (the operations refer to it)."""
+    from .routes import SECURITY_SCHEMES
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _mount_offline_docs(app: FastAPI) -> None:
