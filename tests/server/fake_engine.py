@@ -71,7 +71,7 @@ class InProcessServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         values = {"warm_up": False, "concurrency": 1, "queue": 4, "timeout": 10.0, "cache_url": "off",
-                  **settings}
+                  "model_watch": 0, **settings}
         app = create_app(Settings(**values), engine_factory=lambda _: engine)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                 timeout_graceful_shutdown=1)

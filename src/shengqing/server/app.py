@@ -8,12 +8,14 @@ arrive earlier wait for the model (within their timeout) instead of failing.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import platform
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from .limits import Admission
 from .metrics import Metrics, MetricsMiddleware
 from .settings import Settings
 from .streaming import Engine
+from .watchdog import ModelWatchdog
 
 log = logging.getLogger("shengqing.server")
 
@@ -45,10 +48,18 @@ class NotReadyError(OverloadedError):
 
 
 def default_engine(settings: Settings) -> Engine:
-    """The real :class:`~shengqing.engine.Synthesizer` (installs the model on first use)."""
-    from ..engine import Synthesizer
+    """The real :class:`~shengqing.engine.Synthesizer` (installs the model on first use).
 
-    engine: Engine = Synthesizer(home=settings.home, kernels=settings.kernels, threads=settings.threads)
+    It runs private, sealed in-memory copies of the verified model files, so files truncated or overwritten
+    under the running server can neither crash it (SIGBUS) nor change its audio; the model watchdog
+    notices the change and reloads.
+    """
+    from ..engine import Synthesizer
+    from ..models.store import ModelStore
+
+    store = ModelStore(Path(settings.home) if settings.home else None)
+    model = replace(store.ensure(), private_copies=True)
+    engine: Engine = Synthesizer(model=model, kernels=settings.kernels, threads=settings.threads)
     return engine
 
 
@@ -70,32 +81,60 @@ class ServerState:
         self.ready = False
         self.kernels = "unknown"
         self.fingerprint = "unknown"
+        self.model_problem: ShengqingError | None = None  # files on disk changed and fail verification
         self._factory = engine_factory
         self._info: dict[str, Any] | None = None
 
     async def load(self) -> None:
-        """Load the model, then warm it up; failures are kept and reported by ``/readyz`` and requests."""
+        """Load (or reload) the model, then warm it up.
+
+        Failures are kept and reported by ``/readyz`` and requests. A reload that fails while an engine
+        runs keeps that engine serving (it runs a verified in-memory copy) and only turns ``/readyz`` 503.
+        """
         loop = asyncio.get_running_loop()
+        old = self.engine
         try:
             engine = await _in_thread(loop, lambda: self._factory(self.settings))
-            self.engine = engine
-            self.kernels = str(engine.kernels)
-            self.fingerprint = str(engine.model.fingerprint)
-            self.loaded.set()
+            if self.engine is None:  # first load: requests waiting for the model may use it while it warms
+                self._use(engine)
+                self.loaded.set()
             if self.settings.warm_up:
                 await _in_thread(loop, lambda: _warm(engine))
+            self._use(engine)
             self.ready = True
             self.metrics.ready.set(1)
             log.info("shengqing %s ready: model %s, %s kernels", __version__, self.fingerprint[:12],
                      self.kernels)
         except ShengqingError as exc:
-            self.engine_error = exc
+            self._failed(exc)
             log.error("cannot start the engine: %s", exc)
         except Exception as exc:  # keep serving health checks and say why synthesis is unavailable
-            self.engine_error = ModelError(f"the engine failed to start: {type(exc).__name__}: {exc}")
+            self._failed(ModelError(f"the engine failed to start: {type(exc).__name__}: {exc}"))
             log.exception("cannot start the engine")
         finally:
             self.loaded.set()
+        if old is not None and self.engine is not old:  # requests may still hold it: close it later
+            loop.call_later(self.settings.timeout + 5, lambda: _close_later(old))
+
+    def _use(self, engine: Engine) -> None:
+        self.engine, self.engine_error, self.model_problem = engine, None, None
+        self.kernels = str(engine.kernels)
+        self.fingerprint = str(engine.model.fingerprint)
+        self._info = None
+
+    def _failed(self, exc: ShengqingError) -> None:
+        """A load or a verification failed: not ready; the running engine (if any) keeps serving."""
+        self.ready = False
+        self.metrics.ready.set(0)
+        if self.engine is None:
+            self.engine_error = exc
+        else:
+            self.model_problem = exc
+
+    def files_changed(self) -> None:
+        """The model files changed on disk: not ready until they are verified and reloaded."""
+        self.ready = False
+        self.metrics.ready.set(0)
 
     async def get_engine(self, timeout: float) -> Engine:
         """The loaded engine, waiting for it at most ``timeout`` seconds."""
@@ -105,15 +144,32 @@ class ServerState:
             except TimeoutError:
                 raise NotReadyError("the model is still loading", retry_after=2) from None
         if self.engine_error is not None:
-            raise self.engine_error
+            raise self._public(self.engine_error)
         assert self.engine is not None
         return self.engine
 
     def check_ready(self) -> None:
-        if self.engine_error is not None:
-            raise self.engine_error
+        problem = self.engine_error or self.model_problem
+        if problem is not None:
+            raise self._public(problem)
         if not self.ready:
-            raise NotReadyError("the model is loading or warming up", retry_after=1)
+            raise NotReadyError("the model is loading, warming up or being verified again", retry_after=1)
+
+    def _public(self, exc: ShengqingError) -> ShengqingError:
+        """``exc`` without the model directory's absolute path (unauthenticated clients see it)."""
+        home = str(self.model_dir)
+        if home not in exc.message:
+            return exc
+        public = copy.copy(exc)
+        public.message = exc.message.replace(home + "/", "").replace(home, "the model directory")
+        public.args = (public.message,)
+        return public
+
+    @property
+    def model_dir(self) -> Path:
+        from ..models.store import ModelStore
+
+        return ModelStore(Path(self.settings.home) if self.settings.home else None).model_dir()
 
     def info(self) -> dict[str, Any]:
         """The environment fingerprint (computed once)."""
@@ -141,6 +197,10 @@ class ServerState:
         if self.engine is not None:
             engine = self.engine
             await _in_thread(asyncio.get_running_loop(), engine.close)
+
+
+def _close_later(engine: Engine) -> None:
+    threading.Thread(target=engine.close, name="shengqing-close", daemon=True).start()
 
 
 def _warm(engine: Engine) -> None:
@@ -185,10 +245,14 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = asyncio.create_task(state.load())
+        watchdog = (asyncio.create_task(ModelWatchdog(state, state.model_dir, settings.model_watch).run())
+                    if settings.model_watch > 0 else None)
         try:
             yield
         finally:
             loader.cancel()
+            if watchdog is not None:
+                watchdog.cancel()
             await state.close()
 
     app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan, docs_url=None,
