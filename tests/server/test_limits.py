@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -126,3 +127,12 @@ def test_overload_is_503_with_retry_after_not_a_hang(lim: httpx.Client, limited:
     metrics = lim.get("/metrics").text
     assert 'shengqing_rejected_requests_total{reason="overloaded"} 2.0' in metrics
     assert limited.alive()
+
+
+@pytest.mark.parametrize("sent", [b"", b"POST /tts HTTP/1.1\r\nHost: x\r\nContent-Type: appl"])
+def test_slow_header_senders_are_disconnected(limited: Server, sent: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
+        sock.sendall(sent)
+        start = time.monotonic()
+        assert sock.recv(1024) == b""  # closed by the server, no answer
+        assert time.monotonic() - start < 5

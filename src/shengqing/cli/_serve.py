@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..server.app import create_app
     from ..server.settings import Settings
+    from ..server.slowloris import PROTOCOL
 
     overrides = {name: getattr(args, name) for name in (
         "host", "port", "workers", "threads", "kernels", "home", "concurrency", "queue", "timeout",
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
           f"(WebUI /, API docs /docs, {settings.workers} worker(s))", file=sys.stderr)
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
               "timeout_graceful_shutdown": settings.shutdown_grace, "server_header": False,
-              "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 64 * 1024}
+              "timeout_keep_alive": 5, "http": PROTOCOL}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return 0

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
 from ..errors import ModelError, OverloadedError, ShengqingError
+from . import slowloris
 from .auth import KeyChecker
 from .cache import Cache, make_cache
 from .errors import install_handlers
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
     from .routes import build_router
 
     settings = settings or Settings.from_env()
+    slowloris.configure(settings.header_timeout)
     state = ServerState(settings, engine_factory or default_engine)
 
     @asynccontextmanager

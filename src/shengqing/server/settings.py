@@ -43,6 +43,7 @@ class Settings:
     max_silence_seconds: float = 60.0  # silence the <break> elements of one request may ask for; → 413
     shutdown_grace: float = 30.0  # seconds in-flight requests may take to finish after SIGTERM
     model_watch: float = 2.0  # seconds between checks of the model files (0 = no watchdog)
+    header_timeout: float = 10.0  # seconds a client has to send complete request headers
     cache_url: str = "memory"  # "memory", "off" or redis://host:port/db
     cache_bytes: int = 64 * 1024 * 1024  # in-memory LRU budget
     cache_ttl: int = 7 * 24 * 3600  # seconds a Redis entry lives
@@ -70,6 +71,7 @@ class Settings:
         self._check_seconds("max_silence_seconds", 0, 86400)
         self._check_seconds("shutdown_grace", 0, 86400)
         self._check_seconds("model_watch", 0, 3600)
+        self._check_seconds("header_timeout", 0.1, 3600)
         if self.kernels is not None and self.kernels not in ("fast", "reference"):
             raise _bad("kernels", self.kernels, "'fast' or 'reference'")
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
@@ -144,7 +146,7 @@ class Settings:
 _INT_FIELDS = {"port", "workers", "threads", "concurrency", "queue", "max_chars", "max_chars_stream",
                "max_body", "cache_bytes", "cache_ttl"}
 _SECONDS_FIELDS = {"timeout", "max_audio_seconds", "max_audio_seconds_stream", "max_silence_seconds",
-                   "shutdown_grace", "model_watch"}
+                   "shutdown_grace", "model_watch", "header_timeout"}
 _SIZE_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
 
 
