@@ -11,7 +11,6 @@ from .. import emotion
 from .._version import __version__
 from ..audio import FORMATS, UNSUPPORTED_FORMATS
 from ..options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
-from .app import STATIC_DIR, ServerState
 from .schemas import (
     DEFAULT_VOICE,
     MODEL_ALIASES,
@@ -26,6 +25,7 @@ from .schemas import (
     job_from_speech,
     job_from_tts,
 )
+from .state import STATIC_DIR, ServerState
 from .synthesis import handle, parse
 
 EMOTION_LABELS = {"neutral": "中性", "happy": "开心", "sad": "悲伤", "angry": "生气", "fear": "害怕",

@@ -15,7 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, Strict
 
 from ..audio import FORMAT_ALIASES, FORMATS, normalize_format
 from ..errors import InvalidOptionError, UnsupportedFormatError
-from ..options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE, SynthesisOptions
+from ..options import (
+    ALIASES,
+    EMOTIONS,
+    INTENSITY_RANGE,
+    PITCH_RANGE,
+    SPEED_RANGE,
+    VOLUME_RANGE,
+    SynthesisOptions,
+)
 
 #: our voices (one speaker: the bundled Baker corpus voice)
 VOICES: dict[str, dict[str, str]] = {
@@ -73,9 +81,7 @@ def _choices(*names: str) -> dict[str, JsonValue]:
     return {"enum": list(dict.fromkeys(names))}
 
 
-_EMOTION_NAMES = ("neutral", "happy", "sad", "angry", "fear", "hate", "surprise", "gentle", "serious",
-                  "disgust", "fearful", "surprised", "中性", "开心", "高兴", "悲伤", "难过", "生气", "愤怒", "害怕",
-                  "恐惧", "厌恶", "惊讶", "温柔", "严肃")
+_EMOTION_NAMES = (*EMOTIONS, *ALIASES)
 _FORMAT_NAMES = (*FORMATS, *FORMAT_ALIASES)
 
 

@@ -29,7 +29,6 @@ from ..errors import (
     SynthesisTimeoutError,
     TextTooLongError,
 )
-from .app import ServerState
 from .budget import audio_budget, check_budget
 from .cache import CachedAudio, cache_key
 from .errors import (
@@ -43,6 +42,7 @@ from .errors import (
 )
 from .limits import Slot
 from .schemas import Job
+from .state import ServerState
 from .streaming import StreamEnd, StreamRun, Whole, run_whole
 
 Body = TypeVar("Body", bound=BaseModel)
