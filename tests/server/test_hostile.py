@@ -97,3 +97,17 @@ def test_openapi_declares_enums_ranges_and_security() -> None:
     assert "tts-1" in speech["properties"]["model"]["enum"]
     open_doc = create_app(Settings()).openapi()
     assert {} in open_doc["paths"]["/tts"]["post"]["security"]  # no keys configured: optional
+
+
+def test_core_errors_know_nothing_of_http_and_the_server_maps_every_one() -> None:
+    import inspect
+
+    from shengqing import errors
+    from shengqing.server.errors import STATUS, status_of
+
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(c, errors.ShengqingError) and c is not errors.ShengqingError]
+    assert classes and not any("http_status" in vars(c) for c in classes)
+    for cls in classes:
+        assert any(base in STATUS for base in cls.__mro__), cls
+    assert status_of(errors.ModelCorruptError("x")) == 503 and status_of(errors.TextTooLongError("x")) == 413

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..audio import SAMPLE_RATE, AudioChunk, StreamEncoder, encode, wav_header
-from ..errors import SynthesisTimeoutError
+from ..errors import ShengqingError, SynthesisTimeoutError
 from .errors import ClientGoneError, OverBudgetError
 from .limits import Slot
 from .metrics import Metrics
@@ -248,7 +248,7 @@ class StreamRun:
                 except Exception as exc:
                     self.metrics.stream_errors.inc()
                     log.error("stream of %d chars ended early: %s: %s", len(self.job.text),
-                              type(exc).__name__, exc, exc_info=not hasattr(exc, "http_status"))
+                              type(exc).__name__, exc, exc_info=not isinstance(exc, ShengqingError))
                     raise StreamAborted(str(exc)) from None
                 if isinstance(item, StreamEnd):
                     finished = True
