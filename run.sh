@@ -2,7 +2,7 @@
 # shengqing developer entry point. Two commands do everything on a fresh Debian machine with Python 3.11:
 #   ./run.sh serve   set up .venv, dependencies and the voice model, then start the HTTP service
 #   ./run.sh test    set up everything the tests need, then run lint, type checks and the whole test suite
-# Other: ./run.sh setup | bench [--quick] | say TEXT...
+# Other: ./run.sh setup | bench [--quick] | say TEXT... | soak [--quick] (reliability harness → docs/reliability.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -57,5 +57,6 @@ case "${1:-}" in
     log "pytest"; "$VENV/bin/python" -m pytest "$@" ;;
   bench) shift; setup dev; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
   say) shift; setup; exec "$VENV/bin/shengqing" say "$@" ;;
-  *) echo "usage: ./run.sh serve|test|setup|bench|say" >&2; exit 2 ;;
+  soak) shift; setup dev; exec "$VENV/bin/python" scripts/soak.py --schemathesis "$VENV/bin/schemathesis" "$@" ;;
+  *) echo "usage: ./run.sh serve|test|setup|bench|say|soak" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from .watchdog import ModelWatchdog
 def create_app(settings: Settings | None = None, *, engine_factory: EngineFactory | None = None) -> FastAPI:
     """Build the shengqing HTTP service (settings default to ``Settings.from_env()``)."""
     settings = settings or Settings.from_env()
+    _configure_logging(settings.log_level)
     slowloris.configure(settings.header_timeout)
     state = ServerState(settings, engine_factory or default_engine)
 
@@ -61,6 +63,20 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
                            allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS))
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Show the server's own log lines (``shengqing.*``) at ``--log-level``, formatted like uvicorn's.
+
+    Without a handler Python shows only warnings and above, so the server's info lines (ready, reload,
+    drained, slowloris) were never seen.
+    """
+    logger = logging.getLogger("shengqing")
+    logger.setLevel(logging.DEBUG if level == "trace" else level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def _declare_security(app: FastAPI) -> None:
