@@ -68,3 +68,4 @@ def test_an_overlong_break_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr and "10 s" in lines[0], result.stderr
     assert not list(tmp_path.iterdir())  # no output, and no temporary file left behind
+

@@ -96,6 +96,12 @@ class ModelCorruptError(ModelError):
     code = "model_corrupt"
 
 
+class EngineClosedError(ShengqingError, RuntimeError):
+    """A :class:`~shengqing.engine.Synthesizer` was used after :meth:`close`."""
+
+    code = "engine_closed"
+
+
 class OverloadedError(ShengqingError, RuntimeError):
     """The server's queue is full; retry after ``retry_after`` seconds."""
 

@@ -27,6 +27,7 @@ log = logging.getLogger("shengqing.server")
 STATUS: dict[type[ShengqingError], int] = {
     core.InvalidOptionError: 422, core.NothingToSayError: 422, core.TextTooLongError: 413,
     core.SSMLError: 422, core.LexiconError: 422, core.UnsupportedFormatError: 415, core.ModelError: 503,
+    core.EngineClosedError: 503,
     core.OverloadedError: 503, core.SynthesisTimeoutError: 504, core.AuthError: 401, core.ConfigError: 500,
 }
 
