@@ -407,8 +407,12 @@ def main(argv: list[str] | None = None) -> int:
         "drain": lambda: drain(30.0, 2 if quick else 4),
     }
     chosen = args.only or [p for p in phases if not (p == "schemathesis" and (quick or not args.schemathesis))]
-    results: dict[str, Any] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                               "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"}
+    results: dict[str, Any] = {}
+    if args.only and args.out.is_file():  # a partial run updates the phases it ran
+        results = json.loads(args.out.read_text(encoding="utf-8"))
+    results.update({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, load average "
+                               f"{os.getloadavg()[0]:.1f} at the start (the machine is shared)"})
     for name in chosen:
         print(f"soak: {name} …", file=sys.stderr, flush=True)
         results[name] = phases[name]()

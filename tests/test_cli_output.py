@@ -69,3 +69,35 @@ def test_an_overlong_break_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert len(lines) == 1 and "Traceback" not in result.stderr and "10 s" in lines[0], result.stderr
     assert not list(tmp_path.iterdir())  # no output, and no temporary file left behind
 
+
+
+def test_a_long_text_shows_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    import shengqing.engine
+    from shengqing.audio import AudioChunk
+
+    class FakeSynthesizer:
+        def __init__(self, **_: Any) -> None:
+            pass
+
+        def __enter__(self) -> FakeSynthesizer:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            pass
+
+        def stream(self, text: str, **_: Any) -> Any:
+            for index in range(3):
+                yield AudioChunk(samples=np.zeros(24000, np.int16), index=index, text=text[:700], is_last=index == 2)
+
+        def synthesize(self, *_: Any, **__: Any) -> Any:
+            raise AssertionError("a long text on a terminal goes phrase by phrase")
+
+    monkeypatch.setattr(shengqing.engine, "Synthesizer", FakeSynthesizer)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    out = tmp_path / "long.wav"
+    assert cli.main(["say", "好" * 2100, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "2100/2100 characters, 3 s of audio" in err and out.stat().st_size == 44 + 3 * 48000

@@ -7,9 +7,10 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from ..audio import FORMATS, normalize_format
+from ..audio import FORMATS, Audio, AudioChunk, normalize_format
 from ..errors import InvalidOptionError
 from ._common import add_engine_options, add_voice_options, read_text, voice_kwargs
 
@@ -52,7 +53,12 @@ def run(args: argparse.Namespace) -> int:
     output = None if to_stdout else AtomicOutput(args.output)  # an unwritable -o fails before synthesis
     try:
         with Synthesizer(home=args.home, kernels=args.kernels, threads=args.threads, lexicon=lexicon) as engine:
-            audio = engine.synthesize(text, ssml=True if args.ssml else None, options=options)
+            ssml = True if args.ssml else None
+            if len(text) >= PROGRESS_CHARS and not args.quiet and sys.stderr.isatty():
+                chunks = engine.stream(text, ssml=ssml, options=options)  # the same samples, phrase by phrase
+                audio = Audio.concatenate(_with_progress(chunks, len(text)))
+            else:
+                audio = engine.synthesize(text, ssml=ssml, options=options)
         data = audio.encode(fmt)
         if output is None:
             sys.stdout.buffer.write(data)
@@ -66,6 +72,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.output}: {audio.duration:.2f} s of audio, {fmt}, {audio.phrases} phrase(s), "
               f"RTF {audio.rtf:.3f}", file=sys.stderr)
     return 0
+
+
+#: texts at least this long show progress on a terminal (a long book chapter takes minutes)
+PROGRESS_CHARS = 2000
+
+
+def _with_progress(chunks: Iterator[AudioChunk], total_chars: int) -> Iterator[AudioChunk]:
+    seconds = 0.0
+    chars = 0
+    for chunk in chunks:
+        seconds += chunk.duration
+        chars += len(chunk.text)
+        print(f"\rshengqing: {min(chars, total_chars)}/{total_chars} characters, {seconds:.0f} s of audio",
+              end="", file=sys.stderr, flush=True)
+        yield chunk
+    print(file=sys.stderr)
 
 
 class AtomicOutput:
