@@ -10,6 +10,7 @@ estimate that was too low can never run away either.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..options import SPEED_RANGE
@@ -20,6 +21,7 @@ from .settings import Settings
 
 #: seconds of speech per spoken character at speed 1 (the voice says ≈ 4–5 characters a second)
 SECONDS_PER_CHAR = 0.2
+_MARKUP = re.compile(r"<[^>]*>")
 
 
 def audio_budget(settings: Settings, job: Job) -> float:
@@ -35,8 +37,12 @@ def check_budget(settings: Settings, job: Job) -> None:
                               f"{settings.max_silence_seconds:g} s per request", field="text",
                               value=round(silence, 1),
                               hint="use fewer or shorter <break> elements (SHENGQING_MAX_SILENCE_SECONDS)")
-    slowest = SPEED_RANGE[0] if job.ssml else job.options.speed  # <prosody rate> can slow any span
-    speech = spoken_chars(job.text) * SECONDS_PER_CHAR / slowest
+    text, slowest = job.text, job.options.speed
+    if job.ssml:
+        text = _MARKUP.sub("", text)  # the words, not the tags and attributes
+        if "<prosody" in job.text:
+            slowest = SPEED_RANGE[0]  # <prosody rate> can slow any span
+    speech = spoken_chars(text) * SECONDS_PER_CHAR / slowest
     limit = audio_budget(settings, job)
     if silence + speech > limit:
         hint = ("stream it (stream=true) or split the text" if not job.stream
