@@ -203,22 +203,24 @@ async def _admit(state: ServerState, started: float, gone: asyncio.Future[Any]) 
 
 async def _synthesize(state: ServerState, engine: Any, job: Job, slot: Slot, started: float,
                       gone: asyncio.Future[Any]) -> Whole:
-    """The whole response; a request that spent its time waiting for a slot is told the server is busy
-    (503 + Retry-After), not that synthesis timed out (504)."""
+    """The whole response. A synthesis cut by the timeout is a 504 only when the request had the server to
+    itself; if it spent much of its time waiting for a slot or shared the CPU with other requests, the
+    server was busy: 503 + Retry-After, like any other overload."""
     settings = state.settings
+    admission = state.admission
     waited = time.perf_counter() - started
-    remaining = settings.timeout - waited
+    crowded = admission.active > 1 or admission.waiting > 0
     try:
-        return await run_whole(engine, job, state.executor, slot, max(0.1, remaining),
+        return await run_whole(engine, job, state.executor, slot, max(0.1, settings.timeout - waited),
                                audio_budget(settings, job), gone)
     except SynthesisTimeoutError:
-        if waited < settings.timeout / 2:
+        crowded = crowded or admission.active > 1 or admission.waiting > 0
+        if waited < settings.timeout / 2 and not crowded:
             raise
         state.metrics.rejected.labels("timeout").inc()
-        raise OverloadedError(f"waited {waited:.1f} s for a synthesis slot; too little of the "
-                              f"{settings.timeout:g} s timeout was left to finish",
-                              retry_after=state.admission.retry_after(),
-                              hint="the server is busy; retry after the Retry-After delay") from None
+        raise OverloadedError(f"the server was too busy to finish within {settings.timeout:g} s "
+                              f"(waited {waited:.1f} s for a slot)", retry_after=admission.retry_after(),
+                              hint="retry after the Retry-After delay") from None
 
 
 @asynccontextmanager
