@@ -63,7 +63,7 @@ def test_a_model_file_truncated_under_the_server(server_tmp: Path, home: Path) -
         during = synthesize(proc.url)  # mapping the file itself would die of SIGBUS here
         assert proc.alive(), proc.output()
         assert during.status_code == 200 and during.content == before.content
-        bad = wait_status(proc.url, 503, 10)
+        bad = wait_status(proc.url, 503, 30)
         assert bad.json()["error"]["code"] == "model_corrupt"
         assert str(home) not in bad.text  # no absolute path for unauthenticated callers
         acoustic.write_bytes(good)

@@ -27,8 +27,10 @@ def post_in_background(url: str, results: list[httpx.Response | BaseException]) 
 
 
 def test_sigterm_lets_requests_in_flight_finish(server_tmp: Path, installed_model: object) -> None:
+    # a generous grace: on a loaded machine the two requests may take longer than the default 30 s
     proc = Server(server_tmp, "drain", {"SHENGQING_CONCURRENCY": "2", "SHENGQING_MAX_CHARS": "5000",
-                                        "SHENGQING_CACHE_URL": "off"}).wait_ready()
+                                        "SHENGQING_CACHE_URL": "off", "SHENGQING_TIMEOUT": "120",
+                                        "SHENGQING_SHUTDOWN_GRACE": "120"}).wait_ready()
     try:
         results: list[httpx.Response | BaseException] = []
         start = time.monotonic()
