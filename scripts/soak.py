@@ -284,8 +284,8 @@ def schemathesis_run(examples: int, binary: str, target: int = 5000, passes: int
     with Server({"SHENGQING_MAX_CHARS": "24", "SHENGQING_MAX_CHARS_STREAM": "48", "SHENGQING_QUEUE": "64",
                  "SHENGQING_CACHE_URL": "memory"}) as server:
         started = time.monotonic()
-        counts: Counter[str] = Counter()
-        by_route: Counter[str] = Counter()
+        # the harness's own readiness polls (503 while the model loads) are not schemathesis's requests
+        before, routes_before = request_counts(server.url)
         tails = []
         for seed in range(1, passes + 1):
             result = subprocess.run(
@@ -296,21 +296,29 @@ def schemathesis_run(examples: int, binary: str, target: int = 5000, passes: int
             tails.append({"seed": seed, "exit_code": result.returncode,
                           "summary": [line for line in (result.stdout + result.stderr).splitlines()
                                       if "generated" in line or "issues" in line.lower()][-2:]})
-            counts.clear()
-            by_route.clear()
-            for line in httpx.get(server.url + "/metrics", timeout=10).text.splitlines():
-                if line.startswith("shengqing_http_requests_total{") and 'route="/metrics"' not in line:
-                    status = line.split('status="')[1].split('"')[0]
-                    value = int(float(line.rsplit(" ", 1)[1]))
-                    counts[status] += value
-                    if status.startswith("5"):
-                        by_route[line.split('route="')[1].split('"')[0] + " " + status] += value
+            after, after_routes = request_counts(server.url)
+            counts = after - before
+            by_route = after_routes - routes_before
             if sum(counts.values()) >= target:
                 break
         return {"requests": sum(counts.values()), "statuses": dict(sorted(counts.items())),
                 "server_errors": sum(v for k, v in counts.items() if k.startswith("5")),
                 "server_errors_by_route": dict(by_route), "passes": tails,
                 "seconds": round(time.monotonic() - started)}
+
+
+def request_counts(url: str) -> tuple[Counter[str], Counter[str]]:
+    """Requests by status and 5xx by route (``/metrics`` itself left out), from the server's metrics."""
+    counts: Counter[str] = Counter()
+    by_route: Counter[str] = Counter()
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith("shengqing_http_requests_total{") and 'route="/metrics"' not in line:
+            status = line.split('status="')[1].split('"')[0]
+            value = int(float(line.rsplit(" ", 1)[1]))
+            counts[status] += value
+            if status.startswith("5"):
+                by_route[line.split('route="')[1].split('"')[0] + " " + status] += value
+    return counts, by_route
 
 
 def sigkill_worker() -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The synthesis request path shared by ``/tts`` and ``/v1/audio/speech``.
 
 body (bounded) → JSON → schema → :class:`~shengqing.server.schemas.Job` → text limits → cache key →
-``If-None-Match`` (304) → cache (hit: stored bytes, no engine, no encoding) → admission slot → engine on a
+``If-None-Match`` (412) → cache (hit: stored bytes, no engine, no encoding) → admission slot → engine on a
 worker thread → whole response (cached) or chunked stream (cached once complete).
 """
 
