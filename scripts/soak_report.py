@@ -9,7 +9,8 @@ def report(results: dict[str, Any]) -> str:
     h, o, r = results.get("hostile", {}), results.get("overload", {}), results.get("redis", {})
     s, k, d = results.get("schemathesis", {}), results.get("sigkill", {}), results.get("drain", {})
     lines = ["# Reliability", "", "Written by `./run.sh soak` (`scripts/soak.py`); last run "
-             f"{results['when']} ({results['machine']}; `--only` reruns update single phases). Every figure is measured on 127.0.0.1 against real "
+             f"{results['when']} ({results['machine']}; `--only` reruns update single phases). Every figure is "
+             "measured on 127.0.0.1 against real "
              "`shengqing serve` processes with the real model; client counts and durations are bounded.", "",
              "| Check | Target | Measured |", "|---|---|---|"]
     if h:
@@ -30,7 +31,8 @@ def report(results: dict[str, Any]) -> str:
     if s:
         lines.append(f"| schemathesis on `/openapi.json` ({len(s['passes'])} passes, seeds 1…) | ≥ 5,000 "
                      f"requests, 0 5xx | {s['requests']} requests, {s['server_errors']} 5xx "
-                     f"{s['server_errors_by_route'] or ''}; statuses {s['statuses']}{'; ' + s['note'] if s.get('note') else ''} |")
+                     f"{s['server_errors_by_route'] or ''}; statuses {s['statuses']}"
+                     + (f"; {s['note']}" if s.get("note") else "") + " |")
     if k:
         lines.append(f"| SIGKILL one of {k['workers']} workers | replaced and ready ≤ 5 s | "
                      f"{k['replaced_ready_after_s']} s; /readyz failures meanwhile: "
