@@ -77,6 +77,6 @@ def test_format_names() -> None:
     assert normalize_format("OGG") == "opus"
     with pytest.raises(UnsupportedFormatError) as info:
         normalize_format("aac")
-    assert info.value.http_status == 415 and info.value.field == "format"
+    assert info.value.code == "unsupported_format" and info.value.field == "format"
     with pytest.raises(UnsupportedFormatError, match="unknown"):
         normalize_format("midi")

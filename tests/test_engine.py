@@ -115,7 +115,7 @@ def test_speed_changes_duration(engine: Synthesizer) -> None:
 def test_nothing_to_say(engine: Synthesizer, text: str) -> None:
     with pytest.raises(NothingToSayError) as info:
         engine.synthesize(text)
-    assert info.value.http_status == 422
+    assert info.value.code == "nothing_to_say"
 
 
 @pytest.mark.parametrize(("option", "value"), [("speed", 3.0), ("speed", "fast"), ("volume", -1.0),

@@ -7,7 +7,7 @@ import pytest
 from shengqing.errors import NothingToSayError, SSMLError
 from shengqing.frontend import Frontend
 from shengqing.options import SynthesisOptions
-from shengqing.ssml import parse, parse_pitch, parse_rate, parse_time_ms, parse_volume, plan_ssml
+from shengqing.ssml import parse, parse_pitch, parse_rate, parse_time_ms, parse_volume, plan_ssml, silence_ms
 from shengqing.ssml_sayas import cardinal, cardinal_int, date, ordinal, say_as, telephone
 
 BASE = SynthesisOptions()
@@ -23,7 +23,7 @@ def plan(doc: str, frontend: Frontend) -> list[tuple[object, SynthesisOptions]]:
 
 
 def test_units() -> None:
-    assert parse_time_ms("500ms") == 500 and parse_time_ms("1.5s") == 1500 and parse_time_ms("99s") == 10000
+    assert parse_time_ms("500ms") == 500 and parse_time_ms("1.5s") == 1500 and parse_time_ms("10s") == 10000
     assert parse_rate("+10%", 1.0) == pytest.approx(1.1)
     assert parse_rate("80%", 1.0) == pytest.approx(0.8)
     assert parse_rate("x-fast", 1.0) == pytest.approx(1.6)
@@ -41,6 +41,17 @@ def test_units() -> None:
             parse_rate(bad, 1.0)
     with pytest.raises(ValueError):
         parse_time_ms("-1s")
+    for too_long in ("10.5s", "99s", "9" * 310 + "s", "9" * 400 + "ms"):  # 310 digits: inf as a float
+        with pytest.raises(ValueError, match="longer than 10 s"):
+            parse_time_ms(too_long)
+
+
+def test_silence_is_counted_without_synthesis() -> None:
+    doc = "<speak>" + '<break time="10s"/>' * 1050 + "你好<s>再见</s><break strength='strong'/></speak>"
+    assert silence_ms(doc) == 1050 * 10_000 + 600
+    assert silence_ms("<speak>你好</speak>") == 0
+    with pytest.raises(SSMLError, match="line 1"):
+        silence_ms('<speak><break time="' + "9" * 310 + 's"/></speak>')
 
 
 def test_say_as() -> None:

@@ -24,16 +24,11 @@ import numpy as np
 
 from . import pitch as melpitch
 from .acoustic import PhonemeControls
-from .errors import InvalidOptionError
+from .options import ALIASES as ALIASES  # the names live with the options (re-exported here)
+from .options import EMOTIONS as EMOTIONS
 from .options import SynthesisOptions
+from .options import canonical_emotion as canonical_emotion
 from .portable import numerics as nm
-
-EMOTIONS = ("neutral", "happy", "sad", "angry", "fear", "hate", "surprise", "gentle", "serious")
-ALIASES = {
-    "disgust": "hate", "中性": "neutral", "开心": "happy", "高兴": "happy", "悲伤": "sad", "难过": "sad",
-    "生气": "angry", "愤怒": "angry", "害怕": "fear", "恐惧": "fear", "厌恶": "hate", "惊讶": "surprise",
-    "温柔": "gentle", "严肃": "serious", "fearful": "fear", "surprised": "surprise",
-}
 
 #: Model f0 route: semitones obtained per unit of normalised ``f0_shift`` (pYIN on the output, averaged
 #: over sentences; the route saturates near +3 st, so it is only used up to ``MODEL_MAX_ST``).
@@ -129,16 +124,6 @@ PRESETS: dict[str, Preset] = {
         pitch_st=-1.0, range=0.8, slope_st=-0.4, final_st=-0.6, duration=1.05, final_length=1.05, pause=1.1,
         energy=0.2, description="lower, flatter, measured pace, firm falling ends"),
 }
-
-
-def canonical_emotion(name: str) -> str:
-    """Preset name for ``name`` (case-insensitive, Chinese aliases accepted)."""
-    key = name.strip().lower()
-    key = ALIASES.get(key, key)
-    if key not in EMOTIONS:
-        raise InvalidOptionError(f"unknown emotion {name!r}", field="emotion", value=name,
-                                 hint=f"use one of: {', '.join(EMOTIONS)} (or a Chinese alias)")
-    return key
 
 
 def preset_for(options: SynthesisOptions) -> Preset:

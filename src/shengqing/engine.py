@@ -31,7 +31,7 @@ import numpy as np
 from . import emotion
 from .acoustic import AcousticModel, PhonemeControls
 from .audio import SAMPLE_RATE, Audio, AudioChunk, StageTimings
-from .errors import ConfigError, NothingToSayError
+from .errors import ConfigError, EngineClosedError, NothingToSayError
 from .frontend import (
     MAX_PHRASE_SYLLABLES,
     PARAGRAPH_PAUSE_MS,
@@ -265,6 +265,8 @@ class Synthesizer:
 
     def _stream(self, text: str, ssml: bool | None, options: SynthesisOptions | None, kwargs: dict[str, Any],
                 *, streaming: bool) -> Iterator[AudioChunk]:
+        if self._closed:
+            raise EngineClosedError("this Synthesizer is closed", hint="create a new Synthesizer")
         opts = options if options is not None else SynthesisOptions.from_kwargs(**kwargs)
         plan = self._plan(text, opts, ssml)
         first = next(plan, None)
@@ -290,7 +292,10 @@ class Synthesizer:
                 "kernels": str(self.kernels), "threads": self.threads, "sample_rate": SAMPLE_RATE,
                 "max_phrase_syllables": MAX_PHRASE_SYLLABLES, "max_window_frames": MAX_WINDOW_FRAMES}
 
+    _closed = False
+
     def close(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
         with self._pending_lock:
             timer, self._trim_timer = self._trim_timer, None

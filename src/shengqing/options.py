@@ -13,6 +13,24 @@ INTENSITY_RANGE = (0.0, 2.0)
 PITCH_RANGE = (-6.0, 6.0)  # measured natural range −4…+6 st; beyond −6 the voice breaks (docs/emotions.md)
 VOLUME_RANGE = (0.0, 2.0)
 
+#: emotion presets (their parameters are in :mod:`shengqing.emotion`) and the other names accepted for them
+EMOTIONS = ("neutral", "happy", "sad", "angry", "fear", "hate", "surprise", "gentle", "serious")
+ALIASES = {
+    "disgust": "hate", "中性": "neutral", "开心": "happy", "高兴": "happy", "悲伤": "sad", "难过": "sad",
+    "生气": "angry", "愤怒": "angry", "害怕": "fear", "恐惧": "fear", "厌恶": "hate", "惊讶": "surprise",
+    "温柔": "gentle", "严肃": "serious", "fearful": "fear", "surprised": "surprise",
+}
+
+
+def canonical_emotion(name: str) -> str:
+    """Preset name for ``name`` (case-insensitive, Chinese aliases accepted)."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in EMOTIONS:
+        raise InvalidOptionError(f"unknown emotion {name!r}", field="emotion", value=name,
+                                 hint=f"use one of: {', '.join(EMOTIONS)} (or a Chinese alias)")
+    return key
+
 
 def _number(name: str, value: Any, bounds: tuple[float, float]) -> float:
     low, high = bounds
@@ -53,8 +71,6 @@ class SynthesisOptions:
         object.__setattr__(self, "volume", _number("volume", self.volume, VOLUME_RANGE))
         if not isinstance(self.emotion, str):
             raise InvalidOptionError("emotion must be a string", field="emotion", value=self.emotion)
-        from .emotion import canonical_emotion
-
         object.__setattr__(self, "emotion", canonical_emotion(self.emotion))
 
     @classmethod

@@ -26,6 +26,7 @@ import contextlib
 import importlib
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Union
@@ -146,9 +147,21 @@ def limit_blas_threads() -> None:
 
 
 def allocate(interpreter: Any) -> None:
-    """``allocate_tensors`` with LiteRT's delegate log kept off stderr (the delegate is applied here)."""
+    """``allocate_tensors`` with LiteRT's delegate log kept off stderr.
+
+    The delegate is applied, and logs, on an interpreter's first allocation only; later ones (after a
+    resize) run without the redirect, which is process-wide: every other thread's stderr lines (server
+    logs) written meanwhile would be lost.
+    """
+    if interpreter in _ALLOCATED:
+        interpreter.allocate_tensors()
+        return
     with _native_stderr_silenced():
         interpreter.allocate_tensors()
+    _ALLOCATED.add(interpreter)
+
+
+_ALLOCATED: weakref.WeakSet[Any] = weakref.WeakSet()  # interpreters whose delegate has been applied
 
 
 def runtime_versions() -> dict[str, str]:

@@ -110,9 +110,15 @@ def parse_time_ms(value: str) -> int:
     """``500ms``, ``1.5s`` → milliseconds (ValueError if malformed or negative)."""
     match = re.fullmatch(rf"\s*({_NUMBER})\s*(ms|s)\s*", value)
     if not match or float(match.group(1)) < 0:
-        raise ValueError(f"break time {value!r} is not like '500ms' or '1.5s'")
+        raise ValueError(f"break time {_brief(value)!r} is not like '500ms' or '1.5s'")
     ms = float(match.group(1)) * (1000.0 if match.group(2) == "s" else 1.0)
-    return min(round(ms), MAX_BREAK_MS)
+    if not ms <= MAX_BREAK_MS:  # also inf, from a number too long for a float
+        raise ValueError(f"break time {_brief(value)!r} is longer than {MAX_BREAK_MS // 1000} s")
+    return round(ms)
+
+
+def _brief(value: str) -> str:
+    return value if len(value) <= 24 else value[:20] + "…"
 
 
 def parse_rate(value: str, current: float) -> float:
@@ -240,14 +246,7 @@ class _Walker:
     def _element(self, node: Node, options: SynthesisOptions) -> None:
         a = node.attrs
         if node.tag == "break":
-            if "time" in a:
-                self.items.append(_Break(parse_time_ms(a["time"])))
-            else:
-                strength = a.get("strength", "medium").strip().lower()
-                if strength not in BREAK_STRENGTH_MS:
-                    allowed = ", ".join(BREAK_STRENGTH_MS)
-                    raise ValueError(f"break strength {strength!r} is not one of {allowed}")
-                self.items.append(_Break(BREAK_STRENGTH_MS[strength]))
+            self.items.append(_Break(break_ms(node)))
             return
         inner = "".join(c if isinstance(c, str) else _plain(c) for c in node.children)
         if node.tag == "say-as":
@@ -273,6 +272,35 @@ class _Walker:
         if node.tag in ("s", "p"):
             ms = PARAGRAPH_PAUSE_MS if node.tag == "p" else SENTENCE_PAUSE_MS
             self.items.append(_Break(ms, minimum=True))
+
+
+def break_ms(node: Node) -> int:
+    """The silence one ``<break>`` element asks for (ValueError when its attributes are not allowed)."""
+    if "time" in node.attrs:
+        return parse_time_ms(node.attrs["time"])
+    strength = node.attrs.get("strength", "medium").strip().lower()
+    if strength not in BREAK_STRENGTH_MS:
+        raise ValueError(f"break strength {_brief(strength)!r} is not one of {', '.join(BREAK_STRENGTH_MS)}")
+    return BREAK_STRENGTH_MS[strength]
+
+
+def silence_ms(text: str) -> int:
+    """Total silence the ``<break>`` elements of an SSML document ask for, without synthesizing anything.
+
+    Servers check it against their budget before any work (a 20 KB document of 10 s breaks is 3 hours of
+    audio). Malformed documents raise :class:`~shengqing.errors.SSMLError` as :func:`plan_ssml` would.
+    """
+    total = 0
+    pending = [parse(text)]
+    while pending:
+        node = pending.pop()
+        if node.tag == "break":
+            try:
+                total += break_ms(node)
+            except ValueError as exc:
+                raise _error(f"<break>: {exc}", node.line, node.column) from None
+        pending.extend(child for child in node.children if isinstance(child, Node))
+    return total
 
 
 def _plain(node: Node) -> str:

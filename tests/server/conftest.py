@@ -64,7 +64,7 @@ def client(server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def limited(server_tmp: Path, installed_model: object) -> Iterator[Server]:
-    """Tiny limits and API keys: one slot, no queue, 1.5 s timeout, no cache."""
+    """Tiny limits and API keys: one slot, no queue, 1.5 s timeout, 1 s for request headers, no cache."""
     keys = server_tmp / "keys.txt"
     keys.write_text("# comment\nfile-key\n", encoding="utf-8")
     proc = Server(
@@ -78,6 +78,7 @@ def limited(server_tmp: Path, installed_model: object) -> Iterator[Server]:
             "SHENGQING_TIMEOUT": "1.5",
             "SHENGQING_CACHE_URL": "off",
             "SHENGQING_MAX_BODY": "4096",
+            "SHENGQING_HEADER_TIMEOUT": "1",
         },
     )
     try:

@@ -172,7 +172,7 @@ def test_client_disconnect_mid_stream_leaves_server_healthy(client: httpx.Client
     assert client.post("/tts", json={"text": "还好吗？", "format": "pcm"}).status_code == 200
 
 
-def test_cache_hit_identical_bytes_and_304(client: httpx.Client) -> None:
+def test_cache_hit_identical_bytes_and_412(client: httpx.Client) -> None:
     body = {"text": "缓存测试：同样的请求得到同样的字节。", "format": "mp3", "emotion": "gentle"}
     first = client.post("/tts", json=body)
     second = client.post("/tts", json=body)
@@ -181,7 +181,9 @@ def test_cache_hit_identical_bytes_and_304(client: httpx.Client) -> None:
     assert first.headers["etag"] == second.headers["etag"]
     assert first.headers["x-audio-duration"] == second.headers["x-audio-duration"]
     again = client.post("/tts", json=body, headers={"If-None-Match": first.headers["etag"]})
-    assert again.status_code == 304 and not again.content
+    assert again.status_code == 412, again.text  # RFC 9110 §13.1.2: 412 for a POST, never 304
+    assert again.json()["error"]["code"] == "precondition_failed"
+    assert client.post("/tts", json=body, headers={"If-None-Match": '"other"'}).status_code == 200
     other = client.post("/tts", json={**body, "format": "wav"})
     assert other.headers["etag"] != first.headers["etag"]
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,12 +23,21 @@ def lim(limited: Server) -> httpx.Client:
         yield c
 
 
+def in_flight(c: httpx.Client) -> float:
+    metrics = c.get("/metrics").text
+    return float(next(x for x in metrics.splitlines() if x.startswith("shengqing_in_flight ")).split()[1])
+
+
+def drain(chunks: Iterator[bytes]) -> None:
+    with contextlib.suppress(httpx.HTTPError, RuntimeError):  # the test closes the stream under it
+        for _ in chunks:
+            pass
+
+
 def wait_idle(c: httpx.Client, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        metrics = c.get("/metrics").text
-        line = next(x for x in metrics.splitlines() if x.startswith("shengqing_in_flight "))
-        if float(line.split()[1]) == 0:
+        if in_flight(c) == 0:
             return
         time.sleep(0.1)
     raise AssertionError("the slot was never released")
@@ -93,7 +106,13 @@ def test_overload_is_503_with_retry_after_not_a_hang(lim: httpx.Client, limited:
         holder.stream("POST", "/tts", json={"text": LONG, "stream": True, "format": "pcm"}, headers=KEY) as r,
     ):
         assert r.status_code == 200
-        next(r.iter_bytes())
+        # the holder keeps reading on a thread (its connection stays open and its synthesis keeps its slot:
+        # a client that stops reading is dropped after the timeout, a dropped iterator closes the stream)
+        chunks = r.iter_bytes()
+        next(chunks)
+        reader = threading.Thread(target=drain, args=(chunks,), daemon=True)
+        reader.start()
+        assert in_flight(lim) == 1
         start = time.monotonic()
         busy = lim.post("/tts", json={"text": "你好。"}, headers=KEY)
         assert time.monotonic() - start < 1.0
@@ -102,8 +121,18 @@ def test_overload_is_503_with_retry_after_not_a_hang(lim: httpx.Client, limited:
         assert busy.json()["error"]["code"] == "overloaded"
         also = lim.post("/v1/audio/speech", json={"input": "你好。"}, headers=KEY)
         assert also.status_code == 503
+        assert in_flight(lim) == 1 and reader.is_alive()  # the holder really held the slot throughout
     wait_idle(lim)
     assert lim.post("/tts", json={"text": "又可以了。", "format": "pcm"}, headers=KEY).status_code == 200
     metrics = lim.get("/metrics").text
     assert 'shengqing_rejected_requests_total{reason="overloaded"} 2.0' in metrics
     assert limited.alive()
+
+
+@pytest.mark.parametrize("sent", [b"", b"POST /tts HTTP/1.1\r\nHost: x\r\nContent-Type: appl"])
+def test_slow_header_senders_are_disconnected(limited: Server, sent: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
+        sock.sendall(sent)
+        start = time.monotonic()
+        assert sock.recv(1024) == b""  # closed by the server, no answer
+        assert time.monotonic() - start < 5

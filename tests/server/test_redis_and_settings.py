@@ -56,7 +56,16 @@ def test_settings_defaults_env_and_overrides() -> None:
     )
     assert s.port == 9100 and s.cache_bytes == 16 * 1024 * 1024 and s.api_keys == ("a", "b")
     assert s.cors_origins == ("*",) and s.auth_required
-    assert Settings.from_env(s.to_env()).api_keys == ("a", "b")
+    assert "SHENGQING_API_KEYS" not in s.to_env()  # workers inherit the variable; never copy keys around
+
+
+def test_keys_from_a_file_are_not_copied_into_the_environment(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("secret-from-file\n", encoding="utf-8")
+    s = Settings.from_env({"SHENGQING_API_KEYS_FILE": str(keys)})
+    env = s.to_env()
+    assert "secret-from-file" not in "".join(env.values())
+    assert Settings.from_env(env).api_keys == ("secret-from-file",)  # a worker reads the file itself
     assert "api_keys" not in s.public() and s.public()["auth_required"] is True
 
 
@@ -73,6 +82,9 @@ def test_settings_defaults_env_and_overrides() -> None:
         ({"SHENGQING_CORS_ORIGINS": "example.com"}, "SHENGQING_CORS_ORIGINS"),
         ({"SHENGQING_API_KEYS_FILE": "/nonexistent/keys"}, "SHENGQING_API_KEYS_FILE"),
         ({"SHENGQING_WARM_UP": "maybe"}, "SHENGQING_WARM_UP"),
+        ({"SHENGQING_SHUTDOWN_GRACE": "-1"}, "SHENGQING_SHUTDOWN_GRACE"),
+        ({"SHENGQING_MAX_SILENCE_SECONDS": "lots"}, "SHENGQING_MAX_SILENCE_SECONDS"),
+        ({"SHENGQING_MAX_AUDIO_SECONDS": "0"}, "SHENGQING_MAX_AUDIO_SECONDS"),
     ],
 )
 def test_bad_settings_name_the_setting(env: dict[str, str], name: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 
@@ -29,6 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--queue", type=int, default=None, help="requests allowed to wait (default 16)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per request (default 60)")
     parser.add_argument("--max-chars", type=int, default=None, help="longest non-streamed text (2000)")
+    parser.add_argument("--shutdown-grace", type=float, default=None,
+                        help="seconds in-flight requests may take to finish after SIGTERM (default 30; keep "
+                             "Kubernetes' terminationGracePeriodSeconds a few seconds longer)")
     parser.add_argument("--cache-url", default=None, help="memory (default), off, or redis://host:port/db")
     parser.add_argument("--api-keys-file", default=None, help="file with one API key per line")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_const", const=False, default=None,
@@ -45,18 +47,19 @@ def run(args: argparse.Namespace) -> int:
 
     from ..server.app import create_app
     from ..server.settings import Settings
+    from ..server.slowloris import PROTOCOL
 
     overrides = {name: getattr(args, name) for name in (
         "host", "port", "workers", "threads", "kernels", "home", "concurrency", "queue", "timeout",
-        "max_chars", "cache_url", "api_keys_file", "warm_up", "log_level")}
+        "max_chars", "cache_url", "api_keys_file", "warm_up", "log_level", "shutdown_grace")}
     settings = Settings.from_env(**overrides)  # ConfigError names the bad setting before anything starts
     _require_model(settings.home, install=args.install_model)
     print(f"shengqing: serving on http://{settings.host}:{settings.port} "
           f"(WebUI /, API docs /docs, {settings.workers} worker(s))", file=sys.stderr)
     common = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-              "server_header": False,
-              # SIGTERM/Ctrl-C: stop accepting, let in-flight requests finish (up to the request timeout)
-              "timeout_graceful_shutdown": max(5, math.ceil(settings.timeout))}
+              # SIGTERM/Ctrl-C: stop accepting, let in-flight requests finish (up to --shutdown-grace)
+              "timeout_graceful_shutdown": settings.shutdown_grace, "server_header": False,
+              "timeout_keep_alive": 5, "http": PROTOCOL}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return 0

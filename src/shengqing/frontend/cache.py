@@ -47,14 +47,17 @@ def write_atomic(path: Path, payload: bytes, *, replaces: str | None = None) -> 
 
     ``replaces``: a glob of older versions of this cache file, deleted once the new one is in place.
     """
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
         os.replace(tmp, path)
+        tmp = None
         for stale in path.parent.glob(replaces) if replaces else ():
             if stale != path:
                 stale.unlink(missing_ok=True)
     except OSError:
-        pass
+        if tmp is not None:  # a failed write (full disk) leaves no temporary file behind
+            Path(tmp).unlink(missing_ok=True)

@@ -79,6 +79,9 @@ class InstalledModel:
     name: str
     directory: Path
     manifest: dict[str, Any]
+    #: run a sealed in-memory copy of each verified file instead of mapping the file itself: a file
+    #: truncated or overwritten under a running server then cannot crash it (SIGBUS) or change its audio
+    private_copies: bool = False
 
     @property
     def acoustic_path(self) -> Path:
@@ -139,6 +142,8 @@ class InstalledModel:
             raise ModelCorruptError(f"model file {path} is corrupt (sha256 mismatch)", hint=FIX_HINT)
         if verified.content is not None:
             verified.close()
+        elif self.private_copies:
+            return _sealed_copy(verified, self.expected_sha256(file_name))
         return verified
 
     def verify(self) -> list[str]:
@@ -151,6 +156,32 @@ class InstalledModel:
             elif sha256_file(path) != entry["sha256"]:
                 problems.append(f"{file_name}: sha256 mismatch")
         return problems
+
+
+def _sealed_copy(verified: VerifiedFile, expected_sha256: str) -> VerifiedFile:
+    """The verified file copied into a sealed memfd (nobody can write, shrink or grow it) and checked again
+    there (the file could change between the two reads); the file itself is closed."""
+    if not hasattr(os, "memfd_create"):  # not Linux: the file stays mapped
+        return verified
+    import fcntl
+
+    memfd = os.memfd_create(f"shengqing-{verified.name}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    copy = VerifiedFile(verified.name, memfd)
+    try:
+        with open(verified.fd_path, "rb") as source, open(copy.fd_path, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+        fcntl.fcntl(memfd, fcntl.F_ADD_SEALS,
+                    fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+        with mmap.mmap(memfd, 0, access=mmap.ACCESS_READ) as mapped:
+            same = hashlib.sha256(mapped).hexdigest() == expected_sha256
+    except (OSError, ValueError):
+        same = False
+    finally:
+        verified.close()
+    if not same:
+        copy.close()
+        raise ModelCorruptError(f"model file {verified.name} changed while it was being loaded", hint=FIX_HINT)
+    return copy
 
 
 class VerifiedFile:

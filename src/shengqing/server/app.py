@@ -1,20 +1,15 @@
-"""The FastAPI application factory and the per-process server state.
+"""The FastAPI application factory: routes, error handlers, middlewares, offline API docs.
 
-``create_app(settings)`` builds an app whose lifespan loads the model and warms it up in the background:
-``/healthz`` answers at once, ``/readyz`` turns 200 once the engine is warm, and synthesis requests that
-arrive earlier wait for the model (within their timeout) instead of failing.
+``create_app(settings)`` builds an app whose lifespan loads the model in the background (see
+:class:`~shengqing.server.state.ServerState`) and runs the model watchdog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import platform
-import threading
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,188 +17,81 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
-from ..errors import ModelError, OverloadedError, ShengqingError
-from .auth import KeyChecker
-from .cache import Cache, make_cache
+from . import slowloris
 from .errors import install_handlers
-from .limits import Admission
-from .metrics import Metrics, MetricsMiddleware
+from .lifecycle import EndingMiddleware
+from .metrics import MetricsMiddleware
+from .routes import SECURITY_SCHEMES, build_router
 from .settings import Settings
-from .streaming import Engine
-
-log = logging.getLogger("shengqing.server")
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-EngineFactory = Callable[[Settings], Engine]
-
-
-class NotReadyError(OverloadedError):
-    """The model is still loading or warming up."""
-
-    code = "not_ready"
-
-
-def default_engine(settings: Settings) -> Engine:
-    """The real :class:`~shengqing.engine.Synthesizer` (installs the model on first use)."""
-    from ..engine import Synthesizer
-
-    engine: Engine = Synthesizer(home=settings.home, kernels=settings.kernels, threads=settings.threads)
-    return engine
-
-
-class ServerState:
-    """Everything one server process shares between requests."""
-
-    def __init__(self, settings: Settings, engine_factory: EngineFactory) -> None:
-        self.settings = settings
-        self.metrics = Metrics()
-        self.cache: Cache = make_cache(settings.cache_url, max_bytes=settings.cache_bytes,
-                                       ttl=settings.cache_ttl)
-        self.admission = Admission(settings.concurrency, settings.queue, self.metrics)
-        self.executor = ThreadPoolExecutor(max_workers=settings.concurrency,
-                                           thread_name_prefix="shengqing-req")
-        self.keys = KeyChecker(settings.api_keys)
-        self.engine: Engine | None = None
-        self.engine_error: ShengqingError | None = None
-        self.loaded = asyncio.Event()
-        self.ready = False
-        self.kernels = "unknown"
-        self.fingerprint = "unknown"
-        self._factory = engine_factory
-        self._info: dict[str, Any] | None = None
-
-    async def load(self) -> None:
-        """Load the model, then warm it up; failures are kept and reported by ``/readyz`` and requests."""
-        loop = asyncio.get_running_loop()
-        try:
-            engine = await _in_thread(loop, lambda: self._factory(self.settings))
-            self.engine = engine
-            self.kernels = str(engine.kernels)
-            self.fingerprint = str(engine.model.fingerprint)
-            self.loaded.set()
-            if self.settings.warm_up:
-                await _in_thread(loop, lambda: _warm(engine))
-            self.ready = True
-            self.metrics.ready.set(1)
-            log.info("shengqing %s ready: model %s, %s kernels", __version__, self.fingerprint[:12],
-                     self.kernels)
-        except ShengqingError as exc:
-            self.engine_error = exc
-            log.error("cannot start the engine: %s", exc)
-        except Exception as exc:  # keep serving health checks and say why synthesis is unavailable
-            self.engine_error = ModelError(f"the engine failed to start: {type(exc).__name__}: {exc}")
-            log.exception("cannot start the engine")
-        finally:
-            self.loaded.set()
-
-    async def get_engine(self, timeout: float) -> Engine:
-        """The loaded engine, waiting for it at most ``timeout`` seconds."""
-        if self.engine is None and self.engine_error is None:
-            try:
-                await asyncio.wait_for(self.loaded.wait(), timeout)
-            except TimeoutError:
-                raise NotReadyError("the model is still loading", retry_after=2) from None
-        if self.engine_error is not None:
-            raise self.engine_error
-        assert self.engine is not None
-        return self.engine
-
-    def check_ready(self) -> None:
-        if self.engine_error is not None:
-            raise self.engine_error
-        if not self.ready:
-            raise NotReadyError("the model is loading or warming up", retry_after=1)
-
-    def info(self) -> dict[str, Any]:
-        """The environment fingerprint (computed once)."""
-        if self._info is None:
-            from ..runtime import cpu_description, runtime_versions
-
-            assert self.engine is not None
-            engine_info = self.engine.info()
-            self._info = {
-                "name": "shengqing", "version": __version__, "kernels": self.kernels,
-                "model": {"name": engine_info.get("model"), "fingerprint": self.fingerprint,
-                          "sha256": engine_info.get("files", {})},
-                "engine": engine_info, "runtime": runtime_versions(), "cpu": cpu_description(),
-                "python": {"version": platform.python_version(),
-                           "implementation": platform.python_implementation()},
-                "platform": {"system": platform.system(), "release": platform.release(),
-                             "machine": platform.machine()},
-                "server": self.settings.public(),
-            }
-        return {**self._info, "ready": self.ready, "cache": self.cache.kind}
-
-    async def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        await self.cache.close()
-        if self.engine is not None:
-            engine = self.engine
-            await _in_thread(asyncio.get_running_loop(), engine.close)
-
-
-def _warm(engine: Engine) -> None:
-    """Warm the interpreters, then the frontend (its dictionaries load lazily on first use)."""
-    engine.warm_up()
-    for _ in engine.stream("你好，欢迎使用。"):
-        pass
-
-
-async def _in_thread(loop: asyncio.AbstractEventLoop, fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` on a dedicated daemon thread (model loading must not occupy request workers)."""
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def target() -> None:
-        try:
-            result = fn()
-        except BaseException as exc:
-            loop.call_soon_threadsafe(_settle, future, None, exc)
-        else:
-            loop.call_soon_threadsafe(_settle, future, result, None)
-
-    threading.Thread(target=target, name="shengqing-load", daemon=True).start()
-    return await future
-
-
-def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
-    if future.done():
-        return
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
+from .state import STATIC_DIR, EngineFactory, ServerState, default_engine
+from .watchdog import ModelWatchdog
 
 
 def create_app(settings: Settings | None = None, *, engine_factory: EngineFactory | None = None) -> FastAPI:
     """Build the shengqing HTTP service (settings default to ``Settings.from_env()``)."""
-    from .routes import build_router
-
     settings = settings or Settings.from_env()
+    _configure_logging(settings.log_level)
+    slowloris.configure(settings.header_timeout)
     state = ServerState(settings, engine_factory or default_engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = asyncio.create_task(state.load())
+        watchdog = (asyncio.create_task(ModelWatchdog(state, state.model_dir, settings.model_watch).run())
+                    if settings.model_watch > 0 else None)
         try:
             yield
         finally:
             loader.cancel()
+            if watchdog is not None:
+                watchdog.cancel()
             await state.close()
 
     app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan, docs_url=None,
                   description="Offline Chinese multi-emotion text-to-speech. Seed API `/tts`, "
                               "OpenAI-compatible `/v1/audio/speech`, WebUI at `/`.")
     app.state.shengqing = state
+    _declare_security(app)
     _mount_offline_docs(app)
     install_handlers(app)
     app.include_router(build_router(state))
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(EndingMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
                            allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS))
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Show the server's own log lines (``shengqing.*``) at ``--log-level``, formatted like uvicorn's.
+
+    Without a handler Python shows only warnings and above, so the server's info lines (ready, reload,
+    drained, slowloris) were never seen.
+    """
+    logger = logging.getLogger("shengqing")
+    logger.setLevel(logging.DEBUG if level == "trace" else level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def _declare_security(app: FastAPI) -> None:
+    """Add the bearer scheme to the generated OpenAPI document (the operations refer to it)."""
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _mount_offline_docs(app: FastAPI) -> None:

@@ -3,16 +3,19 @@
 The key is the sha256 of the canonical request (text, every option, format, voice, SSML flag), the model
 fingerprint, the package version and the kernel mode; it doubles as the ``ETag``. Two back ends share one
 interface: an in-process LRU bounded by bytes (default) and Redis (``SHENGQING_CACHE_URL=redis://…``), which
-several server processes or machines can share. A Redis outage never fails a request: it is a miss.
+several server processes or machines can share. A Redis outage never fails a request: it is a miss, and
+a circuit breaker stops asking a Redis that fails or hangs (see :class:`Breaker`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import struct
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -60,6 +63,7 @@ class Cache(Protocol):
     """What the routes need from a cache back end."""
 
     kind: str
+    max_entry_bytes: int  # larger responses are never stored (a stream stops keeping its bytes past it)
 
     async def get(self, key: str) -> CachedAudio | None: ...
 
@@ -72,6 +76,7 @@ class NoCache:
     """``SHENGQING_CACHE_URL=off``."""
 
     kind = "off"
+    max_entry_bytes = 0
 
     async def get(self, key: str) -> CachedAudio | None:
         return None
@@ -90,6 +95,7 @@ class MemoryCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // 2
         self.size = 0
         self._items: OrderedDict[str, CachedAudio] = OrderedDict()
         self._lock = threading.Lock()
@@ -106,7 +112,7 @@ class MemoryCache:
 
     async def put(self, key: str, value: CachedAudio) -> None:
         cost = len(value.data)
-        if cost > self.max_bytes // 2:
+        if cost > self.max_entry_bytes:
             return
         with self._lock:
             old = self._items.pop(key, None)
@@ -127,54 +133,104 @@ class MemoryCache:
             self.size = 0
 
 
+class Breaker:
+    """A circuit breaker: after a failure, skip the back end for ``cooldown`` seconds (doubling up to
+    ``max_cooldown`` while it keeps failing), then let one request probe it. While open, a request pays
+    nothing for the outage. Warnings are rate-limited: at most one per ``log_every`` seconds, with the count
+    of failures since the last one.
+    """
+
+    def __init__(self, *, cooldown: float = 1.0, max_cooldown: float = 30.0, log_every: float = 60.0) -> None:
+        self.cooldown = cooldown
+        self.max_cooldown = max_cooldown
+        self.log_every = log_every
+        self._delay = cooldown
+        self._open_until = 0.0
+        self._probing = False
+        self._failures = 0
+        self._logged_at = -float("inf")
+
+    @property
+    def open(self) -> bool:
+        return self._open_until > time.monotonic() or self._probing
+
+    def allow(self) -> bool:
+        """Whether to try the back end now (one probe at a time once the cooldown is over)."""
+        if self._open_until == 0.0:
+            return True
+        if self._probing or time.monotonic() < self._open_until:
+            return False
+        self._probing = True
+        return True
+
+    def success(self) -> None:
+        if self._open_until:
+            log.warning("redis cache reachable again; using it")
+        self._open_until, self._probing, self._delay = 0.0, False, self.cooldown
+
+    def failure(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if self._probing or self._open_until:
+            self._delay = min(self._delay * 2, self.max_cooldown)
+        self._open_until, self._probing = now + self._delay, False
+        self._failures += 1
+        if now - self._logged_at >= self.log_every:
+            log.warning("redis cache unavailable (%s: %s; %d failure(s) since the last report); serving "
+                        "without it, next try in %.0f s", type(exc).__name__, exc, self._failures, self._delay)
+            self._logged_at, self._failures = now, 0
+
+
 class RedisCache:
-    """Entries stored as ``shengqing:audio:<key>`` with a TTL; errors are logged and count as misses."""
+    """Entries stored as ``shengqing:audio:<key>`` with a TTL; errors are logged and count as misses.
+
+    Every call is bounded by ``op_timeout`` (a Redis that accepts connections but never answers costs at
+    most that), and the :class:`Breaker` then skips Redis altogether until a probe succeeds.
+    """
 
     kind = "redis"
 
-    def __init__(self, url: str, *, ttl: int, max_entry_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, url: str, *, ttl: int, max_entry_bytes: int = 64 * 1024 * 1024,
+                 op_timeout: float = 0.25, breaker: Breaker | None = None) -> None:
         import redis.asyncio as aioredis
 
         self._client: Any = aioredis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self._ttl = ttl
-        self._max_entry = max_entry_bytes
-        self._warned = False
+        self.max_entry_bytes = max_entry_bytes
+        self._op_timeout = op_timeout
+        self.breaker = breaker or Breaker()
 
     @staticmethod
     def _name(key: str) -> str:
         return f"shengqing:audio:{key}"
 
-    async def get(self, key: str) -> CachedAudio | None:
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+        """``(True, result)``, or ``(False, None)`` when the breaker is open or the call failed."""
+        if not self.breaker.allow():
+            return False, None
         try:
-            blob = await self._client.get(self._name(key))
+            result = await asyncio.wait_for(getattr(self._client, method)(*args, **kwargs), self._op_timeout)
         except Exception as exc:  # a cache outage must not fail synthesis
-            self._warn(exc)
-            return None
-        return CachedAudio.unpack(blob) if blob else None
+            self.breaker.failure(exc)
+            return False, None
+        self.breaker.success()
+        return True, result
+
+    async def get(self, key: str) -> CachedAudio | None:
+        ok, blob = await self._call("get", self._name(key))
+        return CachedAudio.unpack(blob) if ok and blob else None
 
     async def put(self, key: str, value: CachedAudio) -> None:
-        if len(value.data) > self._max_entry:
+        if len(value.data) > self.max_entry_bytes:
             return
-        try:
-            await self._client.set(self._name(key), value.pack(), ex=self._ttl)
-        except Exception as exc:
-            self._warn(exc)
+        await self._call("set", self._name(key), value.pack(), ex=self._ttl)
 
     async def ping(self) -> bool:
-        try:
-            return bool(await self._client.ping())
-        except Exception as exc:
-            self._warn(exc)
-            return False
-
-    def _warn(self, exc: Exception) -> None:
-        if not self._warned:
-            log.warning("redis cache unavailable (%s); serving without it", exc)
-            self._warned = True
+        ok, result = await self._call("ping")
+        return ok and bool(result)
 
     async def close(self) -> None:
         try:
-            await self._client.aclose()
+            await asyncio.wait_for(self._client.aclose(), self._op_timeout)
         except Exception:  # closing a broken connection
             log.debug("redis close failed", exc_info=True)
 

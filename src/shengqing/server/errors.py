@@ -1,8 +1,9 @@
 """The one place where errors become HTTP responses.
 
 Everything the server rejects is a :class:`~shengqing.errors.ShengqingError` by the time it is answered:
-FastAPI's validation errors and Starlette's 404/405 are converted first, then :func:`error_response` reads
-``http_status`` and writes the JSON body. The body is OpenAI-shaped (``error.message/type/param/code``) and
+FastAPI's validation errors and Starlette's 404/405 are converted first, then :func:`error_response` looks
+the status up (:data:`STATUS` for the core errors, which know nothing of HTTP; ``http_status`` for the
+server's own classes below) and writes the JSON body. The body is OpenAI-shaped (``error.message/type/param/code``) and
 also carries shengqing's ``field``, ``value`` and ``hint``.
 """
 
@@ -17,19 +18,54 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import (
-    BodyTooLargeError,
-    InvalidOptionError,
-    InvalidRequestError,
-    MethodNotAllowedError,
-    NotFoundError,
-    OverloadedError,
-    ShengqingError,
-)
+from .. import errors as core
+from ..errors import InvalidOptionError, OverloadedError, ShengqingError
 
 log = logging.getLogger("shengqing.server")
 
-__all__ = ["BodyTooLargeError", "InvalidRequestError", "MethodNotAllowedError", "NotFoundError", "error_response"]
+#: the HTTP status of each core error class (the most specific class in an error's MRO wins)
+STATUS: dict[type[ShengqingError], int] = {
+    core.InvalidOptionError: 422, core.NothingToSayError: 422, core.TextTooLongError: 413,
+    core.SSMLError: 422, core.LexiconError: 422, core.UnsupportedFormatError: 415, core.ModelError: 503,
+    core.EngineClosedError: 503,
+    core.OverloadedError: 503, core.SynthesisTimeoutError: 504, core.AuthError: 401, core.ConfigError: 500,
+}
+
+
+def status_of(exc: ShengqingError) -> int:
+    """The HTTP status ``exc`` is answered with (500 for anything unknown: a bug)."""
+    own = getattr(exc, "http_status", None)
+    if isinstance(own, int):
+        return own
+    return next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 500)
+
+
+class InvalidRequestError(ShengqingError, ValueError):
+    """The body is not a JSON object, or not JSON at all."""
+
+    http_status = 422
+    code = "invalid_request"
+
+
+class BodyTooLargeError(ShengqingError, ValueError):
+    """The request body is larger than ``max_body``."""
+
+    http_status = 413
+    code = "body_too_large"
+
+
+class NotFoundError(ShengqingError, LookupError):
+    """No such endpoint."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(ShengqingError):
+    """The endpoint exists but not for this HTTP method."""
+
+    http_status = 405
+    code = "method_not_allowed"
 
 
 class HTTPStatusError(ShengqingError):
@@ -45,27 +81,69 @@ class HTTPStatusError(ShengqingError):
 class InternalError(ShengqingError):
     """An unexpected exception (a bug): answered 500 with a JSON body, logged with its traceback."""
 
+    http_status = 500
+
+
+class OverBudgetError(ShengqingError, ValueError):
+    """The request would produce more audio or silence than the per-request budget allows."""
+
+    http_status = 413
+    code = "over_budget"
+
+
+class UnsupportedMediaTypeError(ShengqingError, ValueError):
+    """A JSON endpoint was sent a body that is not declared ``application/json``."""
+
+    http_status = 415
+    code = "unsupported_media_type"
+
+
+class PreconditionFailedError(ShengqingError):
+    """``If-None-Match`` matched on a POST (RFC 9110 §13.1.2: 412, not 304, for unsafe methods)."""
+
+    http_status = 412
+    code = "precondition_failed"
+
+
+class ClientGoneError(ShengqingError):
+    """The client disconnected before its answer was ready (nginx's 499; nobody reads the body)."""
+
+    http_status = 499
+    code = "client_closed_request"
+
+
+class ShuttingDownError(OverloadedError):
+    """The server is shutting down and could not finish this request within its grace period."""
+
+    code = "shutting_down"
+
 
 def error_body(exc: ShengqingError) -> dict[str, Any]:
-    """``{"error": {...}}`` for one error (the value made JSON-safe: NaN, huge numbers, long text)."""
+    """``{"error": {...}}`` for one error (made JSON-safe: NaN, huge numbers, long text, lone surrogates)."""
     detail = exc.to_dict()
     if "value" in detail:
         detail["value"] = _json_safe(detail["value"])
     detail["type"] = exc.code
     detail["param"] = exc.field
-    return {"error": detail}
+    return {"error": {key: printable(value) if isinstance(value, str) else value for key, value in detail.items()}}
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (valid in JSON, not in UTF-8) written as ``\\udXXX`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def error_response(exc: ShengqingError) -> JSONResponse:
-    """The HTTP answer to ``exc``: status from ``http_status``; ``Retry-After`` when overloaded."""
+    """The HTTP answer to ``exc``: status from :func:`status_of`; ``Retry-After`` when overloaded."""
+    status = status_of(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, OverloadedError):
         headers["Retry-After"] = str(max(1, int(exc.retry_after)))
-    if exc.http_status == 401:
+    if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="shengqing"'
-    if exc.http_status >= 500:  # 503 (busy / loading) is routine under load: keep the log quiet
-        log.log(logging.DEBUG if exc.http_status == 503 else logging.WARNING, "%s %s", exc.code, exc)
-    return JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
+    if status >= 500:  # 503 (busy / loading) is routine under load: keep the log quiet
+        log.log(logging.DEBUG if status == 503 else logging.WARNING, "%s %s", exc.code, printable(str(exc)))
+    return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
 
 def from_validation(exc: RequestValidationError) -> ShengqingError:

@@ -1,8 +1,12 @@
 """Admission control: a fixed number of synthesis slots, a bounded wait queue, and nothing that hangs.
 
 A request takes a slot before it synthesizes. When every slot is busy it waits, but only if fewer than
-``queue`` requests are already waiting; otherwise it is refused at once with 503 and a ``Retry-After``
-estimated from recent service times. A slot is released when the worker thread really finishes (a timed-out
+``queue`` requests are already waiting and its turn is likely to come in time to finish within its
+timeout (judged from recent service times); otherwise it is refused at once with 503 and a ``Retry-After``
+estimated from the same times. Queueing a request that will time out anyway would spend a slot on work
+nobody receives: under sustained overload the server would then finish almost nothing.
+
+A slot is released when the worker thread really finishes (a timed-out
 or abandoned request keeps its slot until its thread has stopped), so the limits hold for CPU use too.
 """
 
@@ -62,7 +66,12 @@ class Admission:
 
     async def acquire(self, timeout: float) -> Slot:
         """Wait at most ``timeout`` seconds for a slot; refuse at once when the queue is full."""
-        if self.active + self.waiting >= self.slots + self.queue:
+        full = self.active + self.waiting >= self.slots + self.queue
+        # the slots free up at about slots / service_seconds per second; this request needs its turn and then
+        # about one service time more
+        late = (self.active >= self.slots
+                and (self.waiting + 1) / self.slots * self._service_seconds + self._service_seconds > timeout)
+        if full or late:
             self._metrics.rejected.labels("overloaded").inc()
             raise OverloadedError(f"the server is busy ({self.active} synthesizing, {self.waiting} waiting)",
                                   retry_after=self.retry_after(), hint="retry after the Retry-After delay")

@@ -71,8 +71,13 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             route = _route_label(scope)
-            self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
+            method = str(scope.get("method", ""))
+            self.metrics.requests.labels(route, method if method in _METHODS else "other", str(status)).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - start)
+
+
+#: method label values (any other name a client sends is "other": label series stay bounded)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 
 
 def _route_label(scope: Scope) -> str:

@@ -11,7 +11,6 @@ from .. import emotion
 from .._version import __version__
 from ..audio import FORMATS, UNSUPPORTED_FORMATS
 from ..options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
-from .app import STATIC_DIR, ServerState
 from .schemas import (
     DEFAULT_VOICE,
     MODEL_ALIASES,
@@ -26,6 +25,7 @@ from .schemas import (
     job_from_speech,
     job_from_tts,
 )
+from .state import STATIC_DIR, ServerState
 from .synthesis import handle, parse
 
 EMOTION_LABELS = {"neutral": "中性", "happy": "开心", "sad": "悲伤", "angry": "生气", "fear": "害怕",
@@ -34,35 +34,43 @@ EMOTION_LABELS = {"neutral": "中性", "happy": "开心", "sad": "悲伤", "angr
 _AUDIO_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "audio bytes (chunked when stream=true)",
           "content": {mime: {} for mime, _ in FORMATS.values()}},
-    304: {"description": "If-None-Match matched the ETag"},
     401: {"description": "missing or wrong API key"},
-    413: {"description": "body or text too long"},
-    415: {"description": "unsupported format (aac)"},
+    412: {"description": "If-None-Match matched the ETag"},
+    413: {"description": "body or text too long, or over the audio/silence budget"},
+    415: {"description": "unsupported format (aac) or a body not declared application/json"},
     422: {"description": "an invalid field (the error names it)"},
     503: {"description": "busy or not ready (Retry-After)"},
     504: {"description": "synthesis timed out"},
 }
 
 
-def _body_doc(model: type[TTSRequest] | type[SpeechRequest]) -> dict[str, Any]:
+def _body_doc(model: type[TTSRequest] | type[SpeechRequest], security: list[dict[str, list[str]]]) -> dict[str, Any]:
     return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
+                            "content": {"application/json": {"schema": model.model_json_schema()}}},
+            "security": security}
+
+
+#: the OpenAPI security scheme of the protected endpoints (``Authorization: Bearer <key>``)
+SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                   "description": "an API key from SHENGQING_API_KEYS / SHENGQING_API_KEYS_FILE"}}
 
 
 def build_router(state: ServerState) -> APIRouter:
     """All routes, bound to one process's :class:`ServerState`."""
     router = APIRouter()
     protected = [Depends(state.keys)]
+    # with keys configured the bearer key is required; without, the scheme is documented but optional
+    security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if state.keys.enabled else [{}, {"bearerAuth": []}]
 
     @router.post("/tts", tags=["synthesis"], dependencies=protected, responses=_AUDIO_RESPONSES,
-                 openapi_extra=_body_doc(TTSRequest), summary="Synthesize (seed API)")
+                 openapi_extra=_body_doc(TTSRequest, security), summary="Synthesize (seed API)")
     async def tts(request: Request) -> Response:
         """The seed's API: ``{text, voice, emotion, speed}`` plus ``intensity, pitch, volume, format, ssml,
         stream``. Answers audio bytes (default WAV)."""
         return await handle(state, request, lambda doc: job_from_tts(parse(TTSRequest, doc)), {})
 
     @router.post("/v1/audio/speech", tags=["synthesis"], dependencies=protected, responses=_AUDIO_RESPONSES,
-                 openapi_extra=_body_doc(SpeechRequest), summary="Synthesize (OpenAI-compatible)")
+                 openapi_extra=_body_doc(SpeechRequest, security), summary="Synthesize (OpenAI-compatible)")
     async def speech(request: Request) -> Response:
         """OpenAI's ``/v1/audio/speech`` (default mp3); OpenAI voice and model names map to ours."""
         return await handle(state, request, lambda doc: job_from_speech(parse(SpeechRequest, doc)),
@@ -92,7 +100,7 @@ def build_router(state: ServerState) -> APIRouter:
                 "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "shengqing",
                           "aliases": [*MODEL_ALIASES, *OPENAI_MODELS]}]}
 
-    @router.get("/v1/info", tags=["info"], dependencies=protected)
+    @router.get("/v1/info", tags=["info"], dependencies=protected, openapi_extra={"security": security})
     async def info() -> dict[str, Any]:
         """Environment fingerprint: version, model sha256s and fingerprint, kernel mode, library versions,
         CPU model and SIMD flags, Python, licence terms (the voice's training data is non-commercial)."""

@@ -11,11 +11,19 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from ..audio import FORMATS, normalize_format
+from ..audio import FORMAT_ALIASES, FORMATS, normalize_format
 from ..errors import InvalidOptionError, UnsupportedFormatError
-from ..options import SPEED_RANGE, SynthesisOptions
+from ..options import (
+    ALIASES,
+    EMOTIONS,
+    INTENSITY_RANGE,
+    PITCH_RANGE,
+    SPEED_RANGE,
+    VOLUME_RANGE,
+    SynthesisOptions,
+)
 
 #: our voices (one speaker: the bundled Baker corpus voice)
 VOICES: dict[str, dict[str, str]] = {
@@ -63,15 +71,34 @@ def resolve_model(name: str | None) -> str:
 Number = StrictFloat | StrictInt  # JSON numbers only: "1.5" or true are refused, not coerced
 
 
+def _range(bounds: tuple[float, float]) -> dict[str, JsonValue]:
+    """OpenAPI bounds of a number (documentation only: SynthesisOptions checks them, with its messages)."""
+    return {"minimum": bounds[0], "maximum": bounds[1]}
+
+
+def _choices(*names: str) -> dict[str, JsonValue]:
+    """OpenAPI enum of a string field (documentation only; checked with messages naming the allowed ones)."""
+    return {"enum": list(dict.fromkeys(names))}
+
+
+_EMOTION_NAMES = (*EMOTIONS, *ALIASES)
+_FORMAT_NAMES = (*FORMATS, *FORMAT_ALIASES)
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(strict=False, extra="forbid", allow_inf_nan=True)
 
-    voice: StrictStr | None = Field(None, description=f"voice name (default {DEFAULT_VOICE})")
+    voice: StrictStr | None = Field(None, description=f"voice name (default {DEFAULT_VOICE})",
+                                    json_schema_extra=_choices(*VOICES, *VOICE_ALIASES, *OPENAI_VOICES))
     emotion: StrictStr | None = Field(None, description="neutral, happy, sad, angry, fear, hate, surprise, "
-                                                        "gentle, serious (or a Chinese alias such as 开心)")
-    intensity: Number | None = Field(None, description="emotion strength 0.0–2.0 (default 1.0)")
-    pitch: Number | None = Field(None, description="pitch shift in semitones, −12 to 12 (default 0)")
-    volume: Number | None = Field(None, description="linear gain 0.0–2.0 (default 1.0; limited, never clips)")
+                                                        "gentle, serious (or a Chinese alias such as 开心)",
+                                      json_schema_extra=_choices(*_EMOTION_NAMES))
+    intensity: Number | None = Field(None, description="emotion strength 0.0–2.0 (default 1.0)",
+                                     json_schema_extra=_range(INTENSITY_RANGE))
+    pitch: Number | None = Field(None, description="pitch shift in semitones, −6 to 6 (default 0)",
+                                 json_schema_extra=_range(PITCH_RANGE))
+    volume: Number | None = Field(None, description="linear gain 0.0–2.0 (default 1.0; limited, never clips)",
+                                  json_schema_extra=_range(VOLUME_RANGE))
     ssml: StrictBool | None = Field(None, description="treat the text as SSML (auto when it starts <speak)")
     stream: StrictBool = Field(False, description="chunked response: audio of each phrase as soon as ready")
 
@@ -79,9 +106,11 @@ class _Body(BaseModel):
 class TTSRequest(_Body):
     """``POST /tts``: the seed's API (``text``, ``voice``, ``emotion``, ``speed``) plus our options."""
 
-    text: StrictStr = Field(..., description="Chinese text (or SSML) to speak")
-    speed: Number | None = Field(None, description="0.5–2.0, 1.0 natural")
-    format: StrictStr = Field("wav", description="wav, pcm, flac, mp3 or opus (aac → 415)")
+    text: StrictStr = Field(..., description="Chinese text (or SSML) to speak",
+                            json_schema_extra={"minLength": 1})
+    speed: Number | None = Field(None, description="0.5–2.0, 1.0 natural", json_schema_extra=_range(SPEED_RANGE))
+    format: StrictStr = Field("wav", description="wav, pcm, flac, mp3 or opus (aac → 415)",
+                              json_schema_extra=_choices(*_FORMAT_NAMES))
 
 
 class SpeechRequest(_Body):
@@ -90,12 +119,16 @@ class SpeechRequest(_Body):
 
     model_config = ConfigDict(strict=False, extra="ignore", allow_inf_nan=True)
 
-    model: StrictStr | None = Field(None, description=f"{MODEL_ID}; OpenAI names (tts-1 …) map to it")
-    input: StrictStr = Field(..., description="text (or SSML) to speak")
-    response_format: StrictStr = Field("mp3", description="mp3 (default), opus, flac, wav, pcm; aac → 415")
-    speed: Number | None = Field(None, description="0.25–4.0 accepted as OpenAI does; clamped to 0.5–2.0")
+    model: StrictStr | None = Field(None, description=f"{MODEL_ID}; OpenAI names (tts-1 …) map to it",
+                                    json_schema_extra=_choices(MODEL_ID, *MODEL_ALIASES, *OPENAI_MODELS))
+    input: StrictStr = Field(..., description="text (or SSML) to speak", json_schema_extra={"minLength": 1})
+    response_format: StrictStr = Field("mp3", description="mp3 (default), opus, flac, wav, pcm; aac → 415",
+                                       json_schema_extra=_choices(*_FORMAT_NAMES))
+    speed: Number | None = Field(None, description="0.25–4.0 accepted as OpenAI does; clamped to 0.5–2.0",
+                                 json_schema_extra=_range(OPENAI_SPEED_RANGE))
     instructions: StrictStr | None = Field(None, description="accepted for compatibility and ignored")
-    stream_format: StrictStr | None = Field(None, description="'audio' (the only one supported)")
+    stream_format: StrictStr | None = Field(None, description="'audio' (the only one supported)",
+                                            json_schema_extra=_choices("audio"))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ class Settings:
     max_chars: int = 2000  # longest text of a non-streaming request; → 413 pointing to streaming
     max_chars_stream: int = 20000  # longest text of a streaming request
     max_body: int = 1_048_576  # bytes of request body; → 413
+    max_audio_seconds: float = 600.0  # audio one non-streamed request may produce; → 413
+    max_audio_seconds_stream: float = 7200.0  # audio one streamed request may produce; → 413
+    max_silence_seconds: float = 60.0  # silence the <break> elements of one request may ask for; → 413
+    shutdown_grace: float = 30.0  # seconds in-flight requests may take to finish after SIGTERM
+    model_watch: float = 2.0  # seconds between checks of the model files (0 = no watchdog)
+    header_timeout: float = 10.0  # seconds a client has to send complete request headers
     cache_url: str = "memory"  # "memory", "off" or redis://host:port/db
     cache_bytes: int = 64 * 1024 * 1024  # in-memory LRU budget
     cache_ttl: int = 7 * 24 * 3600  # seconds a Redis entry lives
@@ -59,8 +65,13 @@ class Settings:
         self._check_int("max_body", 1024, 1 << 30)
         self._check_int("cache_bytes", 0, 1 << 40)
         self._check_int("cache_ttl", 1, 10 * 365 * 86400)
-        if not isinstance(self.timeout, int | float) or not 0.1 <= float(self.timeout) <= 86400:
-            raise _bad("timeout", self.timeout, "seconds from 0.1 to 86400")
+        self._check_seconds("timeout", 0.1, 86400)
+        self._check_seconds("max_audio_seconds", 1, 86400)
+        self._check_seconds("max_audio_seconds_stream", 1, 864000)
+        self._check_seconds("max_silence_seconds", 0, 86400)
+        self._check_seconds("shutdown_grace", 0, 86400)
+        self._check_seconds("model_watch", 0, 3600)
+        self._check_seconds("header_timeout", 0.1, 3600)
         if self.kernels is not None and self.kernels not in ("portable", "fast", "reference"):
             raise _bad("kernels", self.kernels, "'portable', 'fast' or 'reference'")
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
@@ -73,6 +84,11 @@ class Settings:
         for origin in self.cors_origins:
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise _bad("cors_origins", origin, "'*' or origins like https://example.com")
+
+    def _check_seconds(self, name: str, low: float, high: float) -> None:
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= float(value) <= high:
+            raise _bad(name, value, f"seconds from {low:g} to {high:g}")
 
     def _check_int(self, name: str, low: int, high: int) -> None:
         value = getattr(self, name)
@@ -96,11 +112,16 @@ class Settings:
         return settings
 
     def to_env(self) -> dict[str, str]:
-        """The settings as ``SHENGQING_*`` variables (hands them to uvicorn worker processes)."""
+        """The settings as ``SHENGQING_*`` variables (hands them to uvicorn worker processes).
+
+        API keys are left out: keys read from a file would otherwise be copied into every worker's
+        environment (readable in ``/proc/PID/environ``); workers read the file themselves, and keys given
+        as ``SHENGQING_API_KEYS`` are inherited as they were.
+        """
         env: dict[str, str] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or f.name == "api_keys_file":
+            if value is None or f.name == "api_keys":
                 continue
             if isinstance(value, tuple):
                 value = ",".join(value)
@@ -124,6 +145,8 @@ class Settings:
 
 _INT_FIELDS = {"port", "workers", "threads", "concurrency", "queue", "max_chars", "max_chars_stream",
                "max_body", "cache_bytes", "cache_ttl"}
+_SECONDS_FIELDS = {"timeout", "max_audio_seconds", "max_audio_seconds_stream", "max_silence_seconds",
+                   "shutdown_grace", "model_watch", "header_timeout"}
 _SIZE_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -138,7 +161,7 @@ def _parse(name: str, raw: str) -> Any:
         except ValueError:
             sized = name in ("cache_bytes", "max_body")
             raise _bad(name, raw, "an integer (k/m/g suffix allowed)" if sized else "an integer") from None
-    if name == "timeout":
+    if name in _SECONDS_FIELDS:
         try:
             return float(raw)
         except ValueError:

@@ -1,11 +1,15 @@
 """Running the engine off the event loop, whole or streamed.
 
 A worker thread of a bounded executor iterates ``engine.stream``; each phrase is encoded there with
-:class:`~shengqing.audio.StreamEncoder` and handed to the event loop through an :class:`asyncio.Queue`, so
-the first bytes leave as soon as the first phrase is ready. Cancelling (client gone, timeout) sets an
-event the thread checks between phrases; it then closes the engine's generator, which cancels the phrases
-not started yet. Errors are never swallowed: before the first bytes they become the HTTP status, after it
-they are logged, counted, and end the stream.
+:class:`~shengqing.audio.StreamEncoder` and handed to the event loop through a queue of at most
+``AHEAD`` chunks, so the first bytes leave as soon as the first phrase is ready and a client that reads
+slowly slows its own synthesis instead of growing the server's memory (the thread waits for room; after
+``timeout`` seconds without the client taking anything it gives up and frees its slot). Cancelling (client
+gone, timeout) sets an event the thread checks between phrases; it then closes the engine's generator,
+which cancels the phrases not started yet. Every request has an audio budget (``max_seconds``): the thread
+stops once the audio produced exceeds it. Errors are never swallowed: before the first bytes they become
+the HTTP status; after it they are logged, counted, and the chunked encoding is aborted (no final empty
+chunk), so the client sees a truncated response rather than a clean end.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..audio import SAMPLE_RATE, AudioChunk, StreamEncoder, encode, wav_header
-from ..errors import SynthesisTimeoutError
+from ..errors import ShengqingError, SynthesisTimeoutError
+from .errors import ClientGoneError, OverBudgetError
 from .limits import Slot
 from .metrics import Metrics
 from .schemas import Job
@@ -67,22 +72,39 @@ class Cancelled(Exception):
     """The request was cancelled while its thread was working (timeout or client gone)."""
 
 
-def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event) -> Whole:
+class StreamAborted(Exception):
+    """A stream failed after its first bytes: the response must end without the final chunk."""
+
+
+#: chunks (phrases) a streamed synthesis may run ahead of its client
+AHEAD = 3
+
+
+def over_budget(seconds: float, limit: float) -> OverBudgetError:
+    return OverBudgetError(f"the audio is longer than this server's budget of {limit:g} s per request",
+                           field="text", value=round(seconds, 1),
+                           hint="split the text, or stream it (a larger budget applies to streams)")
+
+
+def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event, max_seconds: float) -> Whole:
     """Worker-thread body of a non-streamed request; stops between phrases once ``cancel`` is set."""
     start = time.perf_counter()
     chunks = engine.stream(job.text, ssml=job.ssml, options=job.options)
     parts: list[np.ndarray] = []
+    count = 0
     try:
         for chunk in chunks:
-            parts.append(chunk.samples)
             if cancel.is_set():
                 raise Cancelled()
+            count += len(chunk.samples)
+            if count > max_seconds * SAMPLE_RATE:
+                raise over_budget(count / SAMPLE_RATE, max_seconds)
+            parts.append(chunk.samples)
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
     seconds = time.perf_counter() - start
-    count = sum(len(p) for p in parts)
     if job.format in ("wav", "pcm"):  # header + PCM joined straight from the chunks: one copy of the audio, not three
         head = wav_header(count) if job.format == "wav" else b""
         data = b"".join([head, *(np.asarray(p, "<i2").tobytes() for p in parts)])
@@ -91,21 +113,26 @@ def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event) -> Whole
     return Whole(data=data, duration=count / SAMPLE_RATE, synthesis_seconds=seconds)
 
 
-async def run_whole(engine: Engine, job: Job, executor: Executor, slot: Slot, timeout: float) -> Whole:
-    """Synthesize on the executor; 504 after ``timeout`` seconds (the thread is told to stop)."""
+async def run_whole(engine: Engine, job: Job, executor: Executor, slot: Slot, timeout: float,
+                    max_seconds: float, gone: asyncio.Future[Any]) -> Whole:
+    """Synthesize on the executor; 504 after ``timeout`` seconds, :class:`ClientGoneError` when ``gone``
+    completes first (the client disconnected). Either way the thread is told to stop after its phrase."""
     loop = asyncio.get_running_loop()
     cancel = threading.Event()
-    future = loop.run_in_executor(executor, synthesize_whole, engine, job, cancel)
+    future = loop.run_in_executor(executor, synthesize_whole, engine, job, cancel, max_seconds)
     future.add_done_callback(lambda f: _finished(f, slot))
     try:
-        return await asyncio.wait_for(asyncio.shield(future), timeout)
-    except TimeoutError:
-        cancel.set()
-        raise SynthesisTimeoutError(f"synthesis took longer than {timeout:g} s", field="text",
-                                    hint="stream long texts or raise SHENGQING_TIMEOUT") from None
+        done, _ = await asyncio.wait({future, gone}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:
-        cancel.set()  # client went away
+        cancel.set()
         raise
+    if future in done:
+        return future.result()
+    cancel.set()
+    if gone in done:
+        raise ClientGoneError("the client disconnected; its synthesis was stopped")
+    raise SynthesisTimeoutError(f"synthesis took longer than {timeout:g} s", field="text",
+                                hint="stream long texts or raise SHENGQING_TIMEOUT")
 
 
 def _finished(future: asyncio.Future[Any], slot: Slot) -> None:
@@ -118,15 +145,23 @@ def _finished(future: asyncio.Future[Any], slot: Slot) -> None:
 
 
 class StreamRun:
-    """One streamed synthesis: the worker thread pushes ``bytes``, then a :class:`StreamEnd` or an error."""
+    """One streamed synthesis: the worker thread pushes ``bytes``, then a :class:`StreamEnd` or an error.
 
-    def __init__(self, engine: Engine, job: Job, slot: Slot, metrics: Metrics) -> None:
+    At most ``AHEAD`` chunks wait between the thread and the client: the thread takes a credit before it
+    hands a chunk over and the response gives it back once the chunk is taken for sending.
+    """
+
+    def __init__(self, engine: Engine, job: Job, slot: Slot, metrics: Metrics, *, timeout: float,
+                 max_seconds: float) -> None:
         self.engine = engine
         self.job = job
         self.slot = slot
         self.metrics = metrics
+        self.timeout = timeout
+        self.max_seconds = max_seconds
         self.cancel = threading.Event()
         self.queue: asyncio.Queue[bytes | StreamEnd | BaseException] = asyncio.Queue()
+        self._credits = threading.Semaphore(AHEAD)
         self._loop = asyncio.get_running_loop()
 
     def start(self, executor: Executor) -> None:
@@ -138,6 +173,19 @@ class StreamRun:
             self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
         except RuntimeError:  # the event loop has closed (server shutdown): nobody is listening
             self.cancel.set()
+
+    def _room(self) -> bool:
+        """Wait for the client to take a chunk; False once cancelled or after ``timeout`` s of no reading."""
+        deadline = time.monotonic() + self.timeout
+        while not self._credits.acquire(timeout=0.2):
+            if self.cancel.is_set():
+                return False
+            if time.monotonic() > deadline:
+                log.info("stream of %d chars stopped: the client read nothing for %g s", len(self.job.text),
+                         self.timeout)
+                self.cancel.set()
+                return False
+        return not self.cancel.is_set()
 
     def _work(self) -> None:
         start = time.perf_counter()
@@ -153,7 +201,12 @@ class StreamRun:
                 if self.cancel.is_set():
                     return
                 samples += len(chunk.samples)
-                self._put(encoder.feed(chunk.samples))
+                if samples > self.max_seconds * SAMPLE_RATE:
+                    raise over_budget(samples / SAMPLE_RATE, self.max_seconds)
+                data = encoder.feed(chunk.samples)
+                if not self._room():
+                    return
+                self._put(data)
             self._put(encoder.finish())
             self._put(StreamEnd(samples=samples, synthesis_seconds=time.perf_counter() - start))
         except BaseException as exc:
@@ -173,33 +226,41 @@ class StreamRun:
                                         hint="raise SHENGQING_TIMEOUT") from None
         if isinstance(item, BaseException):
             raise item
+        if isinstance(item, bytes):
+            self._credits.release()
         return item
 
-    async def body(self, first: bytes, timeout: float, on_end: Any, *, keep: bool = True) -> AsyncIterator[bytes]:
-        """The response body after ``first``; ``on_end(StreamEnd, all_bytes)`` runs once complete.
+    async def body(self, first: bytes, on_end: Any, *, keep: int = 0) -> AsyncIterator[bytes]:
+        """The response body after ``first``; ``on_end(StreamEnd, all_bytes | None)`` runs once complete.
 
-        ``keep=False`` (nothing will be cached) passes ``b""`` instead of holding every byte sent.
+        The bytes sent are kept for the cache only up to ``keep`` bytes (the largest entry the cache takes);
+        past that, or with ``keep=0``, they are dropped and ``on_end`` gets None.
         """
-        collected = [first] if keep else []
+        collected: list[bytes] | None = [first] if len(first) <= keep else None
+        size = len(first)
         finished = False
         try:
             if first:
                 yield first
             while True:
                 try:
-                    item = await self.next(timeout)
+                    item = await self.next(self.timeout)
                 except Exception as exc:
                     self.metrics.stream_errors.inc()
                     log.error("stream of %d chars ended early: %s: %s", len(self.job.text),
-                              type(exc).__name__, exc, exc_info=not hasattr(exc, "http_status"))
-                    return
+                              type(exc).__name__, exc, exc_info=not isinstance(exc, ShengqingError))
+                    raise StreamAborted(str(exc)) from None
                 if isinstance(item, StreamEnd):
                     finished = True
-                    await on_end(item, b"".join(collected))
+                    await on_end(item, b"".join(collected) if collected is not None else None)
                     return
                 if item:
-                    if keep:
-                        collected.append(item)
+                    size += len(item)
+                    if collected is not None:
+                        if size <= keep:
+                            collected.append(item)
+                        else:
+                            collected = None  # can never be cached: stop holding what was sent
                     yield item
         finally:
             if not finished:

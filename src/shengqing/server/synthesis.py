@@ -1,15 +1,18 @@
 """The synthesis request path shared by ``/tts`` and ``/v1/audio/speech``.
 
 body (bounded) → JSON → schema → :class:`~shengqing.server.schemas.Job` → text limits → cache key →
-``If-None-Match`` (304) → cache (hit: stored bytes, no engine, no encoding) → admission slot → engine on a
+``If-None-Match`` (412) → cache (hit: stored bytes, no engine, no encoding) → admission slot → engine on a
 worker thread → whole response (cached) or chunked stream (cached once complete).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
@@ -18,12 +21,29 @@ from pydantic import BaseModel, ValidationError
 
 from .._version import __version__
 from ..audio import FORMATS, SAMPLE_RATE, wav_header
-from ..errors import NothingToSayError, ShengqingError, TextTooLongError
-from .app import ServerState
+from ..errors import (
+    InvalidOptionError,
+    NothingToSayError,
+    OverloadedError,
+    ShengqingError,
+    SynthesisTimeoutError,
+    TextTooLongError,
+)
+from .budget import audio_budget, check_budget
 from .cache import CachedAudio, cache_key
-from .errors import BodyTooLargeError, InvalidRequestError, from_pydantic_error
+from .errors import (
+    BodyTooLargeError,
+    ClientGoneError,
+    InvalidRequestError,
+    PreconditionFailedError,
+    UnsupportedMediaTypeError,
+    from_pydantic_error,
+    printable,
+)
+from .limits import Slot
 from .schemas import Job
-from .streaming import StreamEnd, StreamRun, run_whole
+from .state import ServerState
+from .streaming import StreamEnd, StreamRun, Whole, run_whole
 
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -54,7 +74,37 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InvalidRequestError(f"the body must be a JSON object, not {type(doc).__name__}",
                                   value=_brief(doc))
+    _refuse_surrogates(doc)
     return doc
+
+
+def _refuse_surrogates(doc: dict[str, Any]) -> None:
+    """422 naming the field when a key or string holds a lone surrogate (``"\\ud800"``: JSON, not Unicode text)."""
+    for key, value in doc.items():
+        field = printable(key)
+        if not _is_text(key):
+            raise InvalidRequestError(f"the field name {field!r} is not valid Unicode (a lone surrogate)",
+                                      field=field, hint="remove the field or fix its name")
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str) and not _is_text(item):
+                raise InvalidOptionError(f"{field} is not valid Unicode text: it holds a lone surrogate "
+                                         "such as \\ud800", field=field,
+                                         hint="send UTF-8 text; surrogates must come in pairs")
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _brief(value: Any) -> str:
@@ -84,6 +134,7 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
     started = time.perf_counter()
     settings = state.settings
     try:
+        _require_json(request)
         job = make_job(await read_json(request, settings.max_body))
         text_field = fields.get("text", "text")
         if not job.text.strip():
@@ -95,13 +146,15 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
             raise TextTooLongError(f"{text_field} has {len(job.text)} characters; the limit is {limit}"
                                    + ("" if job.stream else " without streaming"), field="text",
                                    value=len(job.text), hint=hint)
+        check_budget(settings, job)
         engine = await state.get_engine(settings.timeout)
         key = cache_key(job.canonical(), fingerprint=state.fingerprint, version=__version__,
                         kernels=state.kernels)
         etag = f'"{key}"'
         if etag in _etags(request.headers.get("if-none-match")):
-            state.metrics.cache.labels("hit").inc()
-            return Response(status_code=304, headers={"ETag": etag, "X-Cache": "hit"})
+            raise PreconditionFailedError("If-None-Match matched this request's ETag", field="If-None-Match",
+                                          hint="a POST with a matching If-None-Match is answered 412 (RFC "
+                                               "9110); send it without the header to get the audio")
         directives = request.headers.get("cache-control", "").lower()
         fresh = "no-cache" in directives or "no-store" in directives  # bypass the cache lookup
         store = "no-store" not in directives
@@ -110,12 +163,11 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
             state.metrics.cache.labels("hit").inc()
             return _audio_response(state, job, cached, etag, "hit", started)
         state.metrics.cache.labels("miss").inc()
-        remaining = max(0.1, settings.timeout - (time.perf_counter() - started))
-        slot = await state.admission.acquire(remaining)
-        if job.stream:
-            return await _stream(state, job, key if store else None, slot, started)
-        remaining = max(0.1, settings.timeout - (time.perf_counter() - started))
-        whole = await run_whole(engine, job, state.executor, slot, remaining)
+        async with watch_disconnect(request) as gone:
+            slot = await _admit(state, started, gone)
+            if job.stream:
+                return await _stream(state, job, key if store else None, slot, started)
+            whole = await _synthesize(state, engine, job, slot, started, gone)
     except ShengqingError as exc:
         raise rename_field(exc, fields) from None
     result = CachedAudio(data=whole.data, duration=whole.duration, synthesis_seconds=whole.synthesis_seconds,
@@ -124,6 +176,68 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
     if store:
         await state.cache.put(key, result)
     return _audio_response(state, job, result, etag, "miss", started)
+
+
+def _require_json(request: Request) -> None:
+    """415 unless the body is declared JSON: a cross-site form or ``text/plain`` fetch, which browsers send
+    without a CORS preflight, can then never start a synthesis."""
+    declared = request.headers.get("content-type", "")
+    media = declared.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        raise UnsupportedMediaTypeError(f"the body must be JSON, not {printable(declared or 'undeclared')!r}",
+                                        field="Content-Type", hint="send 'Content-Type: application/json'")
+
+
+async def _admit(state: ServerState, started: float, gone: asyncio.Future[Any]) -> Slot:
+    """A synthesis slot within the request's time left; the wait ends when the client disconnects."""
+    remaining = max(0.1, state.settings.timeout - (time.perf_counter() - started))
+    waiting = asyncio.ensure_future(state.admission.acquire(remaining))
+    await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+    if waiting.done():
+        return waiting.result()
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        (await waiting).release()  # the slot came at the very moment the client left
+    raise ClientGoneError("the client disconnected while waiting for a synthesis slot")
+
+
+async def _synthesize(state: ServerState, engine: Any, job: Job, slot: Slot, started: float,
+                      gone: asyncio.Future[Any]) -> Whole:
+    """The whole response. A synthesis cut by the timeout is a 504 only when the request had the server to
+    itself; if it spent much of its time waiting for a slot or shared the CPU with other requests, the
+    server was busy: 503 + Retry-After, like any other overload."""
+    settings = state.settings
+    admission = state.admission
+    waited = time.perf_counter() - started
+    crowded = admission.active > 1 or admission.waiting > 0
+    try:
+        return await run_whole(engine, job, state.executor, slot, max(0.1, settings.timeout - waited),
+                               audio_budget(settings, job), gone)
+    except SynthesisTimeoutError:
+        crowded = crowded or admission.active > 1 or admission.waiting > 0
+        if waited < settings.timeout / 2 and not crowded:
+            raise
+        state.metrics.rejected.labels("timeout").inc()
+        raise OverloadedError(f"the server was too busy to finish within {settings.timeout:g} s "
+                              f"(waited {waited:.1f} s for a slot)", retry_after=admission.retry_after(),
+                              hint="retry after the Retry-After delay") from None
+
+
+@asynccontextmanager
+async def watch_disconnect(request: Request) -> AsyncIterator[asyncio.Future[Any]]:
+    """A future that completes when the client disconnects (the body has been read by then).
+
+    Cancelled on exit, so that a streamed response, which listens for the disconnect itself, gets it.
+    """
+    async def listen() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    task = asyncio.ensure_future(listen())
+    try:
+        yield task
+    finally:
+        task.cancel()
 
 
 def _etags(header: str | None) -> set[str]:
@@ -163,12 +277,12 @@ def _audio_response(state: ServerState, job: Job, audio: CachedAudio, etag: str,
     return Response(content=audio.data, media_type=FORMATS[job.format][0], headers=headers)
 
 
-async def _stream(state: ServerState, job: Job, key: str | None, slot: Any, started: float) -> Response:
+async def _stream(state: ServerState, job: Job, key: str | None, slot: Slot, started: float) -> Response:
     engine = state.engine
     assert engine is not None
-    run = StreamRun(engine, job, slot, state.metrics)
-    run.start(state.executor)
     timeout = state.settings.timeout
+    run = StreamRun(engine, job, slot, state.metrics, timeout=timeout, max_seconds=audio_budget(state.settings, job))
+    run.start(state.executor)
     try:
         first = await run.next(max(0.1, timeout - (time.perf_counter() - started)))
     except BaseException:
@@ -177,10 +291,10 @@ async def _stream(state: ServerState, job: Job, key: str | None, slot: Any, star
     first_seconds = time.perf_counter() - started
     state.metrics.first_chunk.labels(job.format).observe(first_seconds)
 
-    async def on_end(end: StreamEnd, data: bytes) -> None:
+    async def on_end(end: StreamEnd, data: bytes | None) -> None:
         duration = end.samples / SAMPLE_RATE
         _observe(state, duration, end.synthesis_seconds)
-        if key is None:
+        if key is None or data is None:
             return
         whole = wav_header(end.samples) + data[44:] if job.format == "wav" else data
         entry = CachedAudio(data=whole, duration=duration, synthesis_seconds=end.synthesis_seconds,
@@ -193,5 +307,6 @@ async def _stream(state: ServerState, job: Job, key: str | None, slot: Any, star
     headers = _common_headers(state, job)
     headers.update({"X-Cache": "miss", "X-First-Chunk-Seconds": f"{first_seconds:.4f}",
                     "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-    return StreamingResponse(run.body(first, timeout, on_end, keep=key is not None), media_type=FORMATS[job.format][0],
+    keep = state.cache.max_entry_bytes if key is not None else 0
+    return StreamingResponse(run.body(first, on_end, keep=keep), media_type=FORMATS[job.format][0],
                              headers=headers)

@@ -1,0 +1,41 @@
+"""The reduced reliability soak (``scripts/soak.py --quick``): the same phases as ``./run.sh soak``, seconds
+long, with the targets asserted. The full run writes docs/reliability.md."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def soak(installed_model: object) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("soak", ROOT / "scripts" / "soak.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["soak"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_hostile_clients_keep_memory_bounded(soak: ModuleType) -> None:
+    result = soak.hostile(6)
+    assert result["max_rss_mb"] <= 400, result
+    assert result["statuses"].get("silence bomb, streamed: 413", 0) >= 1, result
+    assert not any(": 5" in kind and not kind.endswith(("503", "504")) for kind in result["statuses"]), result
+    assert result["afterwards"] == 200
+
+
+def test_twice_the_capacity_gets_only_200_and_503(soak: ModuleType) -> None:
+    result = soak.overload(6, timeout=3)
+    assert set(result["statuses"]) <= {"200", "503"}, result
+    assert result["statuses"].get("200", 0) >= 1
+
+
+def test_sigterm_drains_requests_in_flight(soak: ModuleType) -> None:
+    result = soak.drain(30.0, 2)
+    assert result["completed"] == 2, result
