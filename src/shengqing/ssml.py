@@ -10,7 +10,6 @@ and column.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from xml.parsers import expat
 
 from .errors import InvalidOptionError, LexiconError, NothingToSayError, SSMLError
 from .options import PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE, SynthesisOptions
+from .portable import numerics as nm
 from .ssml_sayas import say_as
 
 if TYPE_CHECKING:
@@ -102,6 +102,14 @@ def parse(text: str) -> Node:
 
 
 # -- attribute values ---------------------------------------------------------------------------------
+_LN2 = float(nm.log(2.0))
+
+
+def _log2(value: float) -> float:
+    """log2 from the portable log: libm's may differ in the last bit between CPUs, and it decides a pitch."""
+    return float(nm.log(value)) / _LN2
+
+
 def _clamp(value: float, bounds: tuple[float, float]) -> float:
     return min(max(value, bounds[0]), bounds[1])
 
@@ -151,12 +159,12 @@ def parse_pitch(value: str, current: float) -> float:
     elif unit == "%":
         if 1 + number / 100 <= 0:
             raise ValueError(f"pitch {value!r} is below -100%")
-        delta = 12 * math.log2(1 + number / 100) if relative else 12 * math.log2(max(number, 1e-9) / 100)
+        delta = 12 * _log2(1 + number / 100) if relative else 12 * _log2(max(number, 1e-9) / 100)
     else:
         target = REFERENCE_F0_HZ + number if relative else number
         if target <= 0:
             raise ValueError(f"pitch {value!r} gives a frequency below 0 Hz")
-        delta = 12 * math.log2(target / REFERENCE_F0_HZ)
+        delta = 12 * _log2(target / REFERENCE_F0_HZ)
     return _clamp(current + delta, PITCH_RANGE)
 
 
@@ -170,7 +178,7 @@ def parse_volume(value: str, current: float) -> float:
         raise ValueError(f"volume {value!r} is not a word (x-soft…x-loud), dB, a percentage or 0–100")
     number, unit = float(match.group(1)), match.group(2)
     if unit == "db":
-        return _clamp(current * 10 ** (number / 20), VOLUME_RANGE)
+        return _clamp(current * float(nm.power(10.0, number / 20)), VOLUME_RANGE)
     if unit == "%":
         return _clamp(current * (1 + number / 100) if value[0] in "+-" else current * number / 100,
                       VOLUME_RANGE)

@@ -89,7 +89,7 @@ def ordered_sum(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.nda
     return np.expand_dims(out, axis) if keepdims else out
 
 
-def exp(x: np.ndarray) -> np.ndarray:
+def exp(x: np.ndarray | float) -> np.ndarray:
     """e**x from basic operations: x = k ln2 + r (exact split), Taylor series of degree 10 for |r| ≤ ln2/2
     (relative error below 3e-13; what matters is that every CPU computes the same one)."""
     x = np.asarray(x, np.float64)
@@ -107,7 +107,7 @@ def exp(x: np.ndarray) -> np.ndarray:
     return np.where(underflow, 0.0, out) if underflow.any() else out
 
 
-def mish(x: np.ndarray) -> np.ndarray:
+def mish(x: np.ndarray | float) -> np.ndarray:
     """x · tanh(softplus(x)) with one exponential: tanh(log(1 + e)) = n / (n + 2), n = e (e + 2).
     Above x = 20 the ratio is 1 to within 2e-17, so the exponential is capped there."""
     x = np.asarray(x, np.float64)
@@ -116,7 +116,7 @@ def mish(x: np.ndarray) -> np.ndarray:
     return x * (n / (n + 2.0))
 
 
-def log(x: np.ndarray) -> np.ndarray:
+def log(x: np.ndarray | float) -> np.ndarray:
     """Natural log from basic operations: x = m 2^e, log m = 2 atanh((m-1)/(m+1)) by its series."""
     x = np.asarray(x, np.float64)
     positive = x > 0.0
@@ -133,14 +133,14 @@ def log(x: np.ndarray) -> np.ndarray:
     return np.where(positive, out, np.where(x == 0.0, -np.inf, np.nan))
 
 
-def tanh(x: np.ndarray) -> np.ndarray:
+def tanh(x: np.ndarray | float) -> np.ndarray:
     """tanh from :func:`exp`: sign(x) (1 - 2 / (e^{2|x|} + 1))."""
     x = np.asarray(x, np.float64)
     t = 1.0 - 2.0 / (exp(2.0 * np.abs(x)) + 1.0)
     return np.where(x < 0.0, -t, t)
 
 
-def cos(x: np.ndarray) -> np.ndarray:
+def cos(x: np.ndarray | float) -> np.ndarray:
     """cos for the modest arguments of constant tables (|x| ≲ 1e3): reduction by 2π in two parts, then
     the Taylor series on [-π, π] to degree 30."""
     x = np.asarray(x, np.float64)
