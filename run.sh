@@ -57,5 +57,6 @@ case "${1:-}" in
     log "pytest"; "$VENV/bin/python" -m pytest "$@" ;;
   bench) shift; setup dev; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
   say) shift; setup; exec "$VENV/bin/shengqing" say "$@" ;;
+  cross-platform) shift; apt_install qemu-user-static binfmt-support debootstrap; setup dev; exec nice -n 10 "$VENV/bin/python" scripts/platforms/matrix.py "$@" ;;
   *) echo "usage: ./run.sh serve|test|setup|bench|say" >&2; exit 2 ;;
 esac
