@@ -157,7 +157,7 @@ def classify(expected: dict[str, Any], actual: dict[str, Any]) -> dict[str, Any]
     report = compare_runs(scoped, run, Tolerance.from_dict(expected.get("tolerance", {})))
     worst = max((v.status for v in report.verdicts), key=SEVERITY.index, default="error")
     return {"status": worst, "counts": report.counts(),
-            "items": {v.id: {"status": v.status, "reasons": v.reasons} for v in report.verdicts}}
+            "items": {v.id: v.to_dict() for v in report.verdicts}}
 
 
 def build_matrix(runs: dict[str, dict[str, dict[str, Any]]], platforms: list[str], modes: list[str],
@@ -205,7 +205,8 @@ def markdown(matrix: dict[str, Any]) -> str:
             sha = next(iter(matrix["runs"][name][mode]["sha256"].values()), "")[:8]
             row.append(f"{', '.join(parts) or 'baseline'} (`{sha}`)")
         seconds = sum(matrix["cells"][name][m]["seconds"] for m in modes)
-        lines.append(f"| {name} | {' | '.join(row)} | {seconds:.0f} s |")
+        reused = all(matrix["runs"][name][m].get("reused") for m in modes)
+        lines.append(f"| {name} | {' | '.join(row)} | {'(reused)' if reused else f'{seconds:.0f} s'} |")
     same = ", ".join(f"{m}: {'yes' if v else 'no'}" for m, v in matrix["identical_across_platforms"].items())
     lines.append(f"\nIdentical bytes on every platform — {same}. (`sha` = first item's PCM sha256; identity is "
                  "judged on the PCM and encoded sha256 of every item, platform against platform.)")
@@ -251,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes:
             results[mode] = ({"seconds": 0.0, "exit": -1, "error": problem} if problem else
                              run_one(platform, mode, suite, args.out, home, args))
-            print(f"[matrix] {name}/{mode}: {results[mode].get('error') or 'rendered'} "
+            state = results[mode].get("error") or ("reused" if results[mode].get("reused") else "rendered")
+            print(f"[matrix] {name}/{mode}: {state} "
                   f"({results[mode]['seconds']:.0f} s)", file=sys.stderr, flush=True)
         return results
 
