@@ -26,6 +26,8 @@ debian_mirror() {  # the host's Debian mirror (deb822 .sources or a classic sour
 }
 
 mkdir -p "$STAMPS"
+exec 9>"$(dirname "$ROOT")/.lock"  # one build or run at a time: they share the root, its mounts and /mnt/out
+flock 9
 if [ ! -f "$STAMPS/base" ]; then
   [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
