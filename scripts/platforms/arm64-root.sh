@@ -26,11 +26,17 @@ debian_mirror() {  # the host's Debian mirror (deb822 .sources or a classic sour
 }
 
 mkdir -p "$STAMPS"
+exec 9>"$(dirname "$ROOT")/.lock"  # one build or run at a time: they share the root, its mounts and /mnt/out
+flock 9
 if [ ! -f "$STAMPS/base" ]; then
   [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
   mirror=$(debian_mirror)
   log "debootstrap bookworm arm64 from $mirror into $ROOT (first stage)"
+  unmount_all "$ROOT"
+  if grep -q " $ROOT/" /proc/mounts; then  # never rm -rf through a bind mount of /dev or a source tree
+    log "something is still mounted under $ROOT (see /proc/mounts): unmount it first"; exit 1
+  fi
   rm -rf "$ROOT"; mkdir -p "$ROOT"
   debootstrap --arch=arm64 --foreign bookworm "$ROOT" "$mirror" >&2
   cp /usr/bin/qemu-aarch64-static "$ROOT/usr/bin/"

@@ -12,6 +12,9 @@ REPO=$(cd "$1" && pwd); HOME_DIR=$(cd "$2" && pwd); OUT=$(mkdir -p "$3" && cd "$
 ROOT=${SHENGQING_PLATFORMS_CACHE:-/var/cache/shengqing-platforms}/arm64/root
 [ -x "$ROOT/opt/shengqing-venv/bin/python" ] || { echo "no arm64 root: run scripts/platforms/arm64-root.sh" >&2; exit 3; }
 . "$(dirname "$0")/mounts.sh"
+mkdir -p "$(dirname "$ROOT")"
+exec 9>"$(dirname "$ROOT")/.lock"  # one build or run at a time: they share the root, its mounts and /mnt/out
+flock 9
 trap 'unmount_all "$ROOT"' EXIT
 mount_system "$ROOT"
 mount_bind "$ROOT" "$REPO" /mnt/shengqing-src ro
