@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shengqing.frontend import readings
+from shengqing.frontend import cache as readings  # the frontend's cache writer (used by readings, words…)
 
 
 def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

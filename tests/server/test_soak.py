@@ -31,7 +31,7 @@ def test_hostile_clients_keep_memory_bounded(soak: ModuleType) -> None:
 
 
 def test_twice_the_capacity_gets_only_200_and_503(soak: ModuleType) -> None:
-    result = soak.overload(6, timeout=3)
+    result = soak.overload(6, timeout=10)  # a 3 s deadline could refuse every request on a loaded 2-core box
     assert set(result["statuses"]) <= {"200", "503"}, result
     assert result["statuses"].get("200", 0) >= 1
 

@@ -33,7 +33,7 @@ def digest(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, ServerProcess]]:
-    """One server with 1 thread, one with 2 worker processes × 2 threads (both fast kernels)."""
+    """One server with 1 thread, one with 2 worker processes × 2 threads (both the default portable kernels)."""
     started = {"one": ServerProcess("--threads", "1", "--workers", "1"),
                "workers": ServerProcess("--threads", "2", "--workers", "2")}
     try:
@@ -47,7 +47,7 @@ def servers() -> Iterator[dict[str, ServerProcess]]:
 
 @pytest.fixture(scope="module")
 def api_manifest(engine: Any) -> dict[str, Any]:
-    """The mini suite rendered by the Python API (fast kernels, 2 threads)."""
+    """The mini suite rendered by the Python API (default portable kernels, 2 threads)."""
     target = LocalTarget(engine=engine)
     return build_manifest(Suite("mini", ITEMS), run_suite(target, ITEMS), _tolerance())
 
@@ -68,7 +68,7 @@ def test_http_equals_api_across_threads_and_workers(servers: dict[str, ServerPro
                 assert [v.status for v in report.verdicts] == [IDENTICAL] * len(ITEMS), report.verdicts
         finally:
             target.close()
-        assert report.environment["kernels"] == "fast"
+        assert report.environment["kernels"] == "portable"
         assert report.environment["model"]["fingerprint"] == api_manifest["environment"]["model"]["fingerprint"]
 
 
@@ -83,7 +83,7 @@ def test_cache_hit_equals_miss_and_stream_equals_whole(servers: dict[str, Server
         pcm = client.post("/tts", json={**body, "format": "pcm", "stream": True})
     assert first.status_code == second.status_code == streamed.status_code == 200
     assert (first.headers.get("x-cache"), second.headers.get("x-cache")) == ("miss", "hit")
-    assert first.headers["x-shengqing-kernels"] == "fast"
+    assert first.headers["x-shengqing-kernels"] == "portable"
     assert first.headers["x-model-fingerprint"] == engine.model.fingerprint
     assert digest(first.content) == digest(second.content) == digest(expected.encode("mp3"))
     assert digest(streamed.content) == digest(expected.encode("mp3"))
@@ -118,4 +118,4 @@ def test_server_with_reference_kernels_is_explained(servers: dict[str, ServerPro
         server.close()
     out = capsys.readouterr().out
     assert code == 1
-    assert "equivalent" in out and "why: kernel mode: fast → reference" in out
+    assert "equivalent" in out and "why: kernel mode: portable → reference" in out

@@ -45,7 +45,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_snapshot_manifest_layout(golden: Path) -> None:
     data = json.loads(golden.read_text(encoding="utf-8"))
     assert data["format"] == "shengqing-verify-manifest" and data["suite"]["name"] == "mini"
-    assert data["environment"]["kernels"] == "fast" and data["environment"]["model"]["fingerprint"]
+    assert data["environment"]["kernels"] == "portable" and data["environment"]["model"]["fingerprint"]
     assert len(data["items"]) == 3
     for item in data["items"]:
         assert len(item["pcm_sha256"]) == 64 and len(item["encoded_sha256"]) == 64
@@ -98,7 +98,7 @@ def test_reference_kernels_are_equivalent_and_explained(golden: Path, stand_in: 
     args = ["verify", "check", str(golden), "--target", server.url, "--limit", "1", "-q"]
     code, out, _ = run(args, capsys)
     assert code == 1 and "equivalent" in out
-    assert "why: kernel mode: fast → reference" in out
+    assert "why: kernel mode: portable → reference" in out
     code, out, _ = run([*args, "--tolerant"], capsys)
     assert code == 0 and "verify: PASS (tolerant)" in out
 
