@@ -156,8 +156,20 @@ def test_edge_tts_options_mean_ours(tmp_path: Path) -> None:
     assert (tmp_path / "n.wav").read_bytes() != (tmp_path / "ours.wav").read_bytes()
 
 
+def test_pitch_in_hertz_is_converted_as_ssml_converts_it() -> None:
+    from shengqing.cli._values import parse_pitch
+    from shengqing.options import SynthesisOptions
+    from shengqing.ssml import parse_pitch as ssml_pitch
+
+    for value in ("+20Hz", "-30Hz", "+2st", "250Hz"):
+        assert parse_pitch(value) == pytest.approx(ssml_pitch(value, 0.0), abs=1e-3)
+    assert parse_pitch("+2") == 2.0 and parse_pitch("-3 semitones") == -3.0
+    assert SynthesisOptions(pitch=parse_pitch("+20Hz")).pitch == pytest.approx(1.378, abs=1e-3)
+
+
 @pytest.mark.parametrize(("args", "needle"), [
-    (["--pitch", "+2Hz"], "Hz are not supported"),
+    (["--pitch", "+200Hz"], "pitch must be from -6 to 6, got 9.3"),
+    (["--pitch", "-300Hz"], "at or below 0 Hz"),
     (["--rate", "fast"], "--rate 'fast'"),
     (["--rate", "+10%", "--speed", "1.2"], "either --speed or --rate"),
     (["--rate", "+200%"], "speed must be from 0.5 to 2"),

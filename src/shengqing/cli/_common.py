@@ -27,7 +27,7 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--intensity", type=float, default=None,
                        help="emotion strength 0.0–2.0 (default 1.0; 0 = neutral, 2 = caricature)")
     group.add_argument("--pitch", default=None, metavar="PITCH",
-                       help="pitch shift in semitones, −6…+6 (natural −4…+6): 2, +2st or -3st (Hz are refused)")
+                       help="pitch shift in semitones, −6…+6 (natural −4…+6): 2, +2st, -3st, or +20Hz (from 240 Hz)")
     group.add_argument("--volume", default=None, metavar="VOLUME",
                        help="linear gain 0.0–2.0 (limited, never clips), or edge-tts style -20%%, +50%%")
     group.add_argument("--lexicon", type=Path, default=None,

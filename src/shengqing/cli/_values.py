@@ -1,4 +1,4 @@
-"""edge-tts-style option values: ``--rate +10%``, ``--volume -20%``, ``--pitch +2st``.
+"""edge-tts-style option values: ``--rate +10%``, ``--volume -20%``, ``--pitch +2st`` or ``+20Hz``.
 
 Each parser returns our own unit (speed factor, linear gain, semitones) or raises
 :class:`~shengqing.errors.InvalidOptionError` naming the option and the accepted forms.
@@ -6,6 +6,7 @@ Each parser returns our own unit (speed factor, linear gain, semitones) or raise
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..errors import InvalidOptionError
@@ -28,16 +29,23 @@ def parse_volume(value: str) -> float:
 
 
 def parse_pitch(value: str) -> float:
-    """``+2st``, ``-3 semitones`` or a plain number of semitones. Hertz are refused: a shift in Hz is a
-    different interval for every note of the voice, so no single semitone value equals it."""
+    """``+2st``, ``-3 semitones`` or a plain number of semitones; ``+20Hz``/``-30Hz`` are converted as SSML
+    converts them, relative to the voice's typical pitch (:data:`shengqing.ssml.REFERENCE_F0_HZ`):
+    semitones = 12·log2((F0 + Hz) / F0). Values outside the allowed range are refused, not clamped."""
+    from ..ssml import REFERENCE_F0_HZ
+
     text = value.strip()
-    if _HERTZ.match(text):
-        raise InvalidOptionError(f"--pitch {value}: shifts in Hz are not supported", field="pitch", value=value,
-                                 hint="give semitones, e.g. --pitch +2st (+1 st ≈ +6% in frequency)")
+    if match := _HERTZ.match(text):
+        hertz = float(match.group(1))
+        target = REFERENCE_F0_HZ + hertz if text[0] in "+-" else hertz
+        if target <= 0:
+            raise InvalidOptionError(f"--pitch {value}: gives a frequency at or below 0 Hz", field="pitch",
+                                     value=value, hint=f"the voice speaks around {REFERENCE_F0_HZ:g} Hz")
+        return round(12 * math.log2(target / REFERENCE_F0_HZ), 3)
     match = _SEMITONES.match(text)
     if match is None:
         raise InvalidOptionError(f"--pitch {value!r} is not a pitch shift", field="pitch", value=value,
-                                 hint="give semitones: +2st, -3st or 1.5")
+                                 hint="give semitones (+2st, -3st, 1.5) or Hz (+20Hz)")
     return float(match.group(1))
 
 
