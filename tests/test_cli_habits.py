@@ -168,7 +168,7 @@ def test_pitch_in_hertz_is_converted_as_ssml_converts_it() -> None:
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (["--pitch", "+200Hz"], "pitch must be from -6 to 6, got 9.3"),
+    (["--pitch", "+200Hz"], "pitch must be from -6 to 6, got 10.494"),
     (["--pitch", "-300Hz"], "at or below 0 Hz"),
     (["--rate", "fast"], "--rate 'fast'"),
     (["--rate", "+10%", "--speed", "1.2"], "either --speed or --rate"),
