@@ -32,7 +32,8 @@ ARGS = [
 #: axe-core, the accessibility rules engine, fetched from npm at this exact version on first use (test-only:
 #: the WebUI never loads it); MPL-2.0, not redistributed
 AXE_VERSION = "4.14.1"
-AXE_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shengqing-tests" / f"axe-core-{AXE_VERSION}"
+AXE_CACHE = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+             / "shengqing-tests" / f"axe-core-{AXE_VERSION}")
 
 
 def missing(reason: str) -> NoReturn:

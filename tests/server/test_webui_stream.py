@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +35,9 @@ SourceBuffer.prototype.appendBuffer = function (data) {
   catch (e) { if (e.name === 'QuotaExceededError') window.__quotaErrors++; throw e; }
 };
 const remove = SourceBuffer.prototype.remove;
-SourceBuffer.prototype.remove = function (start, end) { window.__removedSeconds += end - start; return remove.call(this, start, end); };
+SourceBuffer.prototype.remove = function (start, end) {
+  window.__removedSeconds += end - start; return remove.call(this, start, end);
+};
 const play = HTMLMediaElement.prototype.play;
 HTMLMediaElement.prototype.play = function () { return window.__hold ? Promise.resolve() : play.call(this); };
 """
