@@ -3,7 +3,8 @@
 Every error a user can cause or meet derives from :class:`ShengqingError`. Each class carries a stable
 ``code`` and, where it applies, the name of the offending field and a hint telling the user how to fix it.
 Nothing here knows about HTTP: the server maps these classes to status codes in one table
-(:mod:`shengqing.server.errors`), the CLI prints them on one line with exit code 2.
+(:mod:`shengqing.server.errors`), the CLI prints them on one line with exit code 2 for bad input
+(``ValueError`` subclasses) and 1 for a failure (docs/cli.md).
 """
 
 from __future__ import annotations

@@ -1,61 +1,29 @@
-"""The WebUI in real headless Chromium (the ``chromium`` on PATH, Debian's package, driven by Playwright).
-
-Without Playwright or Chromium the tests skip on a developer machine but fail under CI (``CI=true``), where
-a skip would hide a WebUI that no longer works.
-"""
+"""The WebUI in real headless Chromium (the ``chromium`` on PATH, Debian's package, driven by Playwright):
+playback, downloads, errors, accessibility (axe-core), the phone layout and the English toggle."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import pytest
 
 from shengqing.audio import SAMPLE_RATE, decode
 
+from .browser import axe_violations, chromium
 from .conftest import SEED, Server
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-]
 # the docs' screenshots are refreshed with SHENGQING_SCREENSHOTS=docs/screenshots; a plain run keeps the tree clean
 SHOTS_ENV = "SHENGQING_SCREENSHOTS"
 
 
-def missing(reason: str) -> NoReturn:
-    """Skip on a developer machine; fail in CI, where the browser test must run."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI=true but the WebUI test cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        import playwright.sync_api as playwright_api
-    except ImportError:
-        missing("playwright is not installed (pip install -e '.[dev]')")
-    chromium = next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
-    if chromium is None:
-        missing("chromium is not on PATH (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
@@ -163,3 +131,108 @@ def test_errors_are_shown(page: Any) -> None:
     assert page.text_content("#count") == "400 / 300"
     page.click("#synth")
     assert "文本太长" in page.text_content("#error")
+
+
+def test_slider_ranges_are_the_servers(page: Any, client: httpx.Client) -> None:
+    ranges = client.get("/v1/ui-config").json()["ranges"]
+    for name in ("intensity", "speed", "pitch", "volume"):
+        bounds = page.evaluate(f"[Number(document.getElementById('{name}').min), "
+                               f"Number(document.getElementById('{name}').max)]")
+        assert bounds == list(ranges[name]), name
+    page.fill("#text", SEED[0])
+    page.select_option("#format", "wav")
+    page.fill("#pitch", str(ranges["pitch"][1]))  # the slider's far end is accepted by the server
+    page.dispatch_event("#pitch", "input")
+    assert page.text_content("#pitch-out") == f"+{ranges['pitch'][1]:g} 半音"
+    synthesize_and_wait(page)
+    assert page.is_hidden("#error")
+
+
+def test_controls_have_accessible_names(page: Any) -> None:
+    for role, label, control in (("slider", "情感强度", "intensity"), ("slider", "语速", "speed"),
+                                 ("slider", "音调", "pitch"), ("slider", "音量", "volume"),
+                                 ("combobox", "情感", "emotion"), ("combobox", "格式", "format"),
+                                 ("textbox", "文本", "text")):
+        assert page.get_by_role(role, name=label, exact=True).get_attribute("id") == control
+    assert page.get_by_role("button", name="合成", exact=True).is_enabled()
+    assert page.get_by_role("button", name="停止", exact=True).is_disabled()
+
+
+def test_download_only_when_there_is_audio(page: Any) -> None:
+    download = page.locator("#download")
+    assert download.get_attribute("href") is None and download.get_attribute("aria-disabled") == "true"
+    page.fill("#text", SEED[0])
+    page.select_option("#format", "wav")
+    synthesize_and_wait(page)
+    assert download.get_attribute("href").startswith("blob:")
+    assert download.get_attribute("aria-disabled") == "false"
+    page.click("#clear-history")
+    assert download.get_attribute("href") is None and download.get_attribute("aria-disabled") == "true"
+    assert page.evaluate("document.getElementById('player').getAttribute('src')") is None
+    assert page.locator("#history li:not(.empty)").count() == 0
+
+
+def test_server_errors_are_explained_in_the_pages_language(page: Any) -> None:
+    page.fill("#text", SEED[0])
+    page.select_option("#format", "wav")
+    # a page older than the server's ranges: the slider lets through what the server refuses
+    page.evaluate("const p = document.getElementById('pitch'); p.max = '12'; p.value = '12';")
+    page.click("#synth")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error") == "参数无效：音调（允许 -6 到 6）。"
+    page.click("#lang")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.text_content("#synth") == "Synthesize"
+    assert page.get_by_role("slider", name="Pitch", exact=True).count() == 1
+    page.click("#synth")
+    page.wait_for_function("document.getElementById('error').textContent.startsWith('Invalid pitch')")
+    assert page.text_content("#error") == "Invalid pitch (allowed: -6 to 6)."
+    page.click("#reset")
+    page.fill("#text", "😀🎉")
+    page.click("#synth")
+    page.wait_for_function("document.getElementById('error').textContent.startsWith('Nothing to read')")
+    page.reload()
+    page.wait_for_selector("#status.badge-ok")
+    assert page.text_content("#synth") == "Synthesize" and page.text_content("#status") == "Ready"  # remembered
+    page.click("#lang")
+    assert page.text_content("#synth") == "合成"
+
+
+def test_connection_errors_only_when_the_server_is_unreachable(page: Any) -> None:
+    page.fill("#text", SEED[0])
+    page.route("**/tts", lambda route: route.abort("connectionrefused"))
+    page.click("#synth")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error").startswith("无法连接服务器")
+    page.unroute("**/tts")
+    page.route("**/tts", lambda route: route.fulfill(status=500, json={"error": {"code": "internal_error",
+                                                                                  "message": "boom"}}))
+    page.click("#synth")
+    page.wait_for_function("document.getElementById('error').textContent.startsWith('合成失败')")
+    assert page.text_content("#error") == "合成失败（HTTP 500, internal_error）。"
+
+
+def test_phone_layout_shows_synthesize_on_the_first_screen(browser: Any, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2, locale="zh-CN")
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.wait_for_selector("#status.badge-ok")
+    box = page.locator("#synth").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+def test_accessibility_audit(page: Any) -> None:
+    assert page.evaluate("typeof window.axe") == "undefined"  # the page itself never loads axe
+    page.fill("#text", SEED[1])
+    page.select_option("#format", "wav")
+    synthesize_and_wait(page)
+    violations = axe_violations(page)
+    assert violations == [], violations
+    page.click("#lang")
+    page.fill("#text", "")
+    page.click("#synth")  # an error message on screen
+    assert axe_violations(page) == []
+    page.click("#lang")

@@ -1,43 +1,54 @@
-"""``shengqing say``: synthesize text to an audio file (or standard output)."""
+"""``shengqing say``: synthesize text to an audio file, standard output or the speakers."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
+import contextlib
 import sys
-import tempfile
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..audio import FORMATS, Audio, AudioChunk, normalize_format
-from ..errors import InvalidOptionError
+from ..audio import FORMATS, Audio, AudioChunk
 from ._common import add_engine_options, add_voice_options, read_text, voice_kwargs
+from ._output import WHOLE_ONLY_FORMATS, AtomicOutput, StdoutStream, output_format
+from ._progress import wanted as progress_wanted
+from ._progress import with_progress
+
+if TYPE_CHECKING:
+    from ..engine import Synthesizer
+    from ..options import SynthesisOptions
+    from ._play import Player
+
+__all__ = ["AtomicOutput", "register", "run"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("say", help="synthesize text to an audio file",
-                            description="Synthesize Chinese text (or SSML) to audio.")
+    parser = sub.add_parser("say", help="synthesize text to an audio file, standard output or the speakers",
+                            description="Synthesize Chinese text (or SSML) to audio. Option names of edge-tts "
+                                        "(--text, --write-media, --rate, --volume, --pitch) and piper "
+                                        "(--json-input) work too; see docs/cli.md.")
     parser.add_argument("text", nargs="?", help="text to speak; '-' or omitted: read standard input")
+    parser.add_argument("-t", "--text", dest="text_option", metavar="TEXT", help="text to speak (as edge-tts)")
     parser.add_argument("-f", "--file", type=Path, help="read the text from a UTF-8 file ('-' = stdin)")
-    parser.add_argument("-o", "--output", type=Path, default=Path("out.wav"),
-                        help="output file, '-' for standard output (default: out.wav)")
+    parser.add_argument("-o", "--output", "--write-media", dest="output", type=Path, default=None,
+                        help="output file, '-' streams to standard output as the audio is produced "
+                             "(default: out.wav, or none with --play)")
     parser.add_argument("--format", default=None,
                         help=f"{', '.join(FORMATS)} (ogg = opus); default: from the output suffix, else wav")
     parser.add_argument("--ssml", action="store_true", help="treat the text as SSML (auto when it starts <speak>)")
+    parser.add_argument("--play", action="store_true",
+                        help="play through the default audio output as it is synthesized (needs shengqing[play])")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on standard error (default: on for long text when stderr is a terminal)")
+    parser.add_argument("--json-input", action="store_true",
+                        help="piper style: read JSON lines {\"text\": …, \"output_file\": …} from standard input")
+    parser.add_argument("--output-dir", type=Path, default=Path("."),
+                        help="with --json-input: where lines without output_file are written (default: .)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     add_voice_options(parser)
     add_engine_options(parser)
     parser.set_defaults(run=run)
-
-
-def _format_for(args: argparse.Namespace) -> str:
-    if args.format:
-        return normalize_format(args.format)
-    suffix = args.output.suffix.lower().lstrip(".")
-    if str(args.output) != "-" and suffix:
-        return normalize_format(suffix)
-    return "wav"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,95 +56,107 @@ def run(args: argparse.Namespace) -> int:
     from ..frontend import Lexicon
     from ..options import SynthesisOptions
 
-    text = read_text(args.text, args.file)
-    fmt = _format_for(args)
+    if args.json_input:
+        from ._jsonlines import run_json_lines
+
+        return run_json_lines(args)
+    text = read_text(_text_argument(args), args.file)
+    output = args.output if args.output is not None or args.play else Path("out.wav")
+    fmt = output_format(args.format, output)
     lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
     options = SynthesisOptions.from_kwargs(**voice_kwargs(args))
-    to_stdout = str(args.output) == "-"
-    output = None if to_stdout else AtomicOutput(args.output)  # an unwritable -o fails before synthesis
+    to_stdout = output is not None and str(output) == "-"
+    # everything that can fail without the model fails first: the output path, then the audio device
+    file_output = AtomicOutput(output) if output is not None and not to_stdout else None
     try:
-        with Synthesizer(home=args.home, kernels=args.kernels, threads=args.threads, lexicon=lexicon) as engine:
-            ssml = True if args.ssml else None
-            if len(text) >= PROGRESS_CHARS and not args.quiet and sys.stderr.isatty():
-                chunks = engine.stream(text, ssml=ssml, options=options)  # the same samples, phrase by phrase
-                audio = Audio.concatenate(_with_progress(chunks, len(text)))
+        with contextlib.ExitStack() as stack:
+            player = None
+            if args.play:
+                from ._play import Player
+
+                player = stack.enter_context(Player())
+            engine = stack.enter_context(Synthesizer(home=args.home, kernels=args.kernels, threads=args.threads,
+                                                     lexicon=lexicon))
+            if to_stdout and fmt in WHOLE_ONLY_FORMATS and not args.quiet:
+                print(f"shengqing: note: {fmt} cannot be streamed; it is written to standard output at the end "
+                      "(wav, pcm, mp3 and opus stream)", file=sys.stderr)
+            progress = progress_wanted(args.progress, args.quiet, len(text))
+            request = _Request(text, True if args.ssml else None, options)
+            if to_stdout or player is not None or progress:
+                tally = _stream(engine, request, fmt, file_output, to_stdout, player, progress)
             else:
-                audio = engine.synthesize(text, ssml=ssml, options=options)
-        data = audio.encode(fmt)
-        if output is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        else:
-            output.commit(data)
+                audio = engine.synthesize(text, ssml=request.ssml, options=options)
+                tally = _Tally.of(audio)
+                if file_output is not None:
+                    file_output.commit(audio.encode(fmt))
     finally:
-        if output is not None:
-            output.discard()
-    if not args.quiet and not to_stdout:
-        print(f"{args.output}: {audio.duration:.2f} s of audio, {fmt}, {audio.phrases} phrase(s), "
-              f"RTF {audio.rtf:.3f}", file=sys.stderr)
+        if file_output is not None:
+            file_output.discard()
+    if not args.quiet:
+        figures = f"{tally.phrases} phrase(s), RTF {tally.rtf:.3f}"
+        if output is not None and not to_stdout:
+            print(f"{output}: {tally.seconds:.2f} s of audio, {fmt}, {figures}", file=sys.stderr)
+        elif args.play:
+            print(f"shengqing: played {tally.seconds:.2f} s of audio, {figures}", file=sys.stderr)
     return 0
 
 
-#: texts at least this long show progress on a terminal (a long book chapter takes minutes)
-PROGRESS_CHARS = 2000
+def _text_argument(args: argparse.Namespace) -> str | None:
+    from ..errors import InvalidOptionError
+
+    if args.text is not None and args.text_option is not None:
+        raise InvalidOptionError("give the text either as an argument or with --text, not both", field="text")
+    return args.text if args.text is not None else args.text_option  # type: ignore[no-any-return]
 
 
-def _with_progress(chunks: Iterator[AudioChunk], total_chars: int) -> Iterator[AudioChunk]:
-    seconds = 0.0
-    chars = 0
+@dataclass(frozen=True)
+class _Request:
+    text: str
+    ssml: bool | None
+    options: SynthesisOptions
+
+
+@dataclass
+class _Tally:
+    """What the summary line reports, without keeping the audio."""
+
+    seconds: float = 0.0
+    phrases: int = 0
+    compute: float = 0.0
+
+    @classmethod
+    def of(cls, audio: Audio) -> _Tally:
+        return cls(audio.duration, audio.phrases, audio.timings.total)
+
+    def add(self, chunk: AudioChunk) -> None:
+        self.seconds += chunk.duration
+        self.phrases += 1
+        self.compute += chunk.timings.total
+
+    @property
+    def rtf(self) -> float:
+        return self.compute / self.seconds if self.seconds else 0.0
+
+
+def _stream(engine: Synthesizer, request: _Request, fmt: str, file_output: AtomicOutput | None, to_stdout: bool,
+            player: Player | None, progress: bool) -> _Tally:
+    """Phrase by phrase (the same samples as a whole synthesis): to stdout, speakers, progress bar."""
+    chunks = engine.stream(request.text, ssml=request.ssml, options=request.options)
+    if progress:
+        chunks = with_progress(chunks, len(request.text))
+    stdout = StdoutStream(fmt) if to_stdout else None
+    kept: list[AudioChunk] = []
+    tally = _Tally()
     for chunk in chunks:
-        seconds += chunk.duration
-        chars += len(chunk.text)
-        print(f"\rshengqing: {min(chars, total_chars)}/{total_chars} characters, {seconds:.0f} s of audio",
-              end="", file=sys.stderr, flush=True)
-        yield chunk
-    print(file=sys.stderr)
-
-
-class AtomicOutput:
-    """The output file, written whole or not at all: a temporary file beside it, then a rename.
-
-    Created before synthesis, so an unwritable path is reported at once; a failed write (a full disk)
-    leaves the previous file as it was and no partial file behind.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        except OSError as exc:
-            raise _cannot_write(path, exc) from None
-        os.close(handle)
-        self.temp: Path | None = Path(temp)
-
-    def commit(self, data: bytes) -> None:
-        assert self.temp is not None
-        try:
-            with self.temp.open("wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            if self.path.exists():  # keep the permissions of the file it replaces
-                shutil.copymode(self.path, self.temp)
-            else:
-                self.temp.chmod(0o666 & ~_umask())
-            os.replace(self.temp, self.path)
-        except OSError as exc:
-            raise _cannot_write(self.path, exc) from None
-        self.temp = None
-
-    def discard(self) -> None:
-        if self.temp is not None:
-            self.temp.unlink(missing_ok=True)
-            self.temp = None
-
-
-def _cannot_write(path: Path, exc: OSError) -> InvalidOptionError:
-    return InvalidOptionError(f"cannot write {path}: {exc.strerror or exc}", field="output",
-                              hint="choose a writable --output path (nothing was written)")
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+        tally.add(chunk)
+        if stdout is not None:
+            stdout.write(chunk.samples)
+        if player is not None:
+            player.write(chunk.samples)
+        if file_output is not None:
+            kept.append(chunk)
+    if stdout is not None:
+        stdout.finish()
+    if file_output is not None:
+        file_output.commit(Audio.concatenate(kept).encode(fmt))
+    return tally

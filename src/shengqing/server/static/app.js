@@ -1,15 +1,16 @@
-// shengqing WebUI: no framework, no CDN. Talks to POST /tts; MP3 streams into <audio> through MediaSource.
+// shengqing WebUI: no framework, no CDN. Talks to POST /tts; MP3 streams into <audio> (player.js).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+const t = (key, params) => I18N.t(key, params);
 const MIME = { mp3: "audio/mpeg", wav: "audio/wav", flac: "audio/flac", opus: "audio/ogg", pcm: "audio/wav" };
 const EXT = { mp3: "mp3", wav: "wav", flac: "flac", opus: "opus", pcm: "pcm" };
-const EMOTION_LABEL = {};
-const state = { maxChars: 2000, maxCharsStream: 20000, authRequired: false, busy: false, history: [] };
+const state = { maxChars: 2000, maxCharsStream: 20000, ranges: {}, busy: null, history: [], emotions: [],
+                lastStats: { first: null } };
 const SLIDERS = {
   intensity: (v) => Number(v).toFixed(1),
   speed: (v) => Number(v).toFixed(2).replace(/0$/, "") + "×",
-  pitch: (v) => (v > 0 ? "+" : "") + v + " 半音",
+  pitch: (v) => (v > 0 ? "+" : "") + v + " " + t("semitones"),
   volume: (v) => Number(v).toFixed(1),
 };
 const DEFAULTS = { intensity: "1", speed: "1", pitch: "0", volume: "1" };
@@ -18,34 +19,58 @@ function showError(message) {
   const box = $("error");
   box.textContent = message;
   box.hidden = !message;
+  if (message) showNotice("");
 }
 
-function updateCount() {
-  const n = [...$("text").value].length;
-  const limit = $("format").value === "mp3" && canStream() ? state.maxCharsStream : state.maxChars;
-  $("count").textContent = `${n} / ${limit}`;
-  $("count").style.color = n > limit ? "var(--err)" : "";
+function showNotice(message) {
+  $("notice").textContent = message;
+  $("notice").hidden = !message;
 }
 
 function canStream() {
   return "MediaSource" in window && MediaSource.isTypeSupported("audio/mpeg");
 }
 
+function limitFor(fmt) { return fmt === "mp3" && canStream() ? state.maxCharsStream : state.maxChars; }
+
+function updateCount() {
+  const n = [...$("text").value].length;
+  const limit = limitFor($("format").value);
+  $("count").textContent = `${n} / ${limit}`;
+  $("count").style.color = n > limit ? "var(--err)" : "";
+}
+
+function emotionLabel(name) { return (I18N.t("emotions") || {})[name] || name; }
+
+// Server errors are explained from their code and field, never shown in the server's own English.
 function explain(status, body, headers) {
   const err = (body && body.error) || {};
-  const retry = headers.get("Retry-After");
+  const field = err.param || err.field;
   switch (err.code) {
-    case "nothing_to_say": return "没有可朗读的内容：请输入中文、数字或字母（纯表情或标点无法朗读）。";
-    case "text_too_long": return `文本太长（${err.value} 字）。${err.hint ? "提示：" + err.hint : ""}`;
-    case "overloaded": case "not_ready":
-      return `服务器繁忙，请${retry ? ` ${retry} 秒后` : "稍后"}重试。`;
-    case "timeout": return "合成超时：文本太长或服务器繁忙，请缩短文本后重试。";
+    case "nothing_to_say": return t("nothingToSay");
+    case "text_too_long": return t("textTooLongServer", { value: err.value ?? "" });
+    case "overloaded": case "not_ready": case "model_unavailable": {
+      if (err.code === "model_unavailable" && status !== 503) return t("modelUnavailable");
+      const retry = headers.get("Retry-After");
+      return t("busy", { when: retry ? t("busyIn", { s: retry }) : t("busyLater") });
+    }
+    case "shutting_down": return t("shuttingDown");
+    case "timeout": return t("timeout");
     case "unauthorized":
       $("key-field").hidden = false;
-      return "需要有效的 API 密钥：请在“API 密钥”一栏填写后重试。";
-    case "invalid_option": return `参数无效（${err.param || err.field}）：${err.message}${err.hint ? "；" + err.hint : ""}`;
+      return t("unauthorized");
+    case "invalid_option": case "invalid_request": {
+      const range = state.ranges[field];
+      return t("invalidOption", { field: (t("fieldNames") || {})[field] || field || "",
+                                  range: range ? t("range", { low: range[0], high: range[1] }) : "" });
+    }
+    case "invalid_ssml": return t("invalidSsml", { message: err.message || "" });
+    case "unsupported_format": return t("unsupportedFormat", { value: err.value ?? "" });
+    case "over_budget": return t("overBudget");
+    case "body_too_large": return t("bodyTooLarge");
+    case "model_not_installed": case "model_corrupt": case "engine_closed": return t("modelUnavailable");
     default:
-      return `合成失败（HTTP ${status}）：${err.message || "未知错误"}`;
+      return t("failed", { status, code: err.code ? `, ${err.code}` : "" });
   }
 }
 
@@ -77,68 +102,63 @@ function wavFromPcm(pcm) {
 function fmtSeconds(s) { return s == null || isNaN(s) ? "–" : s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`; }
 
 function setStats(s) {
+  state.lastStats = s;
   $("stat-first").textContent = fmtSeconds(s.first);
   $("stat-total").textContent = fmtSeconds(s.total);
   $("stat-duration").textContent = s.duration ? `${s.duration.toFixed(2)} s` : "–";
   $("stat-rtf").textContent = s.rtf != null ? s.rtf.toFixed(3) : "–";
-  $("stat-cache").textContent = s.cache === "hit" ? "命中" : s.cache === "miss" ? "未命中" : "–";
+  $("stat-cache").textContent = s.cache === "hit" ? t("hit") : s.cache === "miss" ? t("miss") : "–";
 }
 
 function setDownload(url, name) {
   const a = $("download");
-  a.href = url; a.download = name;
-  a.classList.remove("disabled"); a.setAttribute("aria-disabled", "false");
+  if (url) {
+    a.href = url; a.download = name;
+    a.classList.remove("disabled"); a.setAttribute("aria-disabled", "false");
+  } else {  // nothing to download: no href at all (an empty or "#" href would download the page)
+    a.removeAttribute("href"); a.removeAttribute("download");
+    a.classList.add("disabled"); a.setAttribute("aria-disabled", "true");
+  }
 }
 
-async function streamIntoPlayer(response, player, t0, stats) {
-  // MP3 chunks go into a MediaSource as they arrive: playback starts with the first phrase.
-  const media = new MediaSource();
-  player.src = URL.createObjectURL(media);
-  await new Promise((resolve) => media.addEventListener("sourceopen", resolve, { once: true }));
-  const buffer = media.addSourceBuffer("audio/mpeg");
-  buffer.mode = "sequence";
-  const parts = [];
-  const pending = [];
-  const pump = () => { if (!buffer.updating && pending.length) buffer.appendBuffer(pending.shift()); };
-  buffer.addEventListener("updateend", pump);
-  const reader = response.body.getReader();
-  let started = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!value.length) continue;
-    if (stats.first == null) { stats.first = (performance.now() - t0) / 1000; setStats(stats); }
-    parts.push(value); pending.push(value); pump();
-    if (!started) { started = true; player.play().catch(() => {}); }
-  }
-  while (pending.length || buffer.updating) await new Promise((r) => setTimeout(r, 20));
-  if (media.readyState === "open") media.endOfStream();
-  return new Blob(parts, { type: "audio/mpeg" });
+function setBusy(controller) {
+  state.busy = controller;
+  const button = $("synth");
+  button.disabled = !!controller;
+  button.textContent = t(controller ? "synthBusy" : "synth");
+  $("stop").disabled = !controller;
 }
 
 async function synthesize() {
   if (state.busy) return;
-  showError("");
+  showError(""); showNotice("");
   const text = $("text").value;
-  if (!text.trim()) { showError("请输入要合成的文本。"); $("text").focus(); return; }
+  if (!text.trim()) { showError(t("emptyText")); $("text").focus(); return; }
   const fmt = $("format").value;
   const stream = fmt === "mp3" && canStream();
-  const limit = stream ? state.maxCharsStream : state.maxChars;
+  const limit = limitFor(fmt);
   const n = [...text].length;
   if (n > limit) {
-    showError(`文本太长（${n} 字），${stream ? "" : "非流式"}上限 ${limit} 字。` +
-      (stream ? "请分段合成。" : "请选择 MP3（边合成边播放）或缩短文本。"));
+    showError(t("tooLong", { n, limit, kind: stream ? "" : t("nonStream"),
+                             tip: t(stream ? "tipStream" : "tipNonStream") }));
     return;
   }
-  state.busy = true;
-  const button = $("synth");
-  button.disabled = true; button.textContent = "合成中…";
+  const controller = new AbortController();
+  setBusy(controller);
   const player = $("player");
   const t0 = performance.now();
   const stats = { first: null };
   setStats(stats);
+  let response;
   try {
-    const response = await fetch("/tts", { method: "POST", headers: headers(), body: JSON.stringify(requestBody(fmt, stream)) });
+    response = await fetch("/tts", { method: "POST", headers: headers(), signal: controller.signal,
+                                     body: JSON.stringify(requestBody(fmt, stream)) });
+  } catch (e) {
+    setBusy(null);
+    if (controller.signal.aborted) showNotice(t("stopped")); else showError(t("cannotConnect"));
+    return;
+  }
+  try {
     if (!response.ok) {
       let body = null;
       try { body = await response.json(); } catch (e) { body = null; }
@@ -148,7 +168,8 @@ async function synthesize() {
     stats.cache = response.headers.get("X-Cache");
     let blob;
     if (stream && response.body) {
-      blob = await streamIntoPlayer(response, player, t0, stats);
+      const onFirstBytes = () => { stats.first = (performance.now() - t0) / 1000; setStats(stats); };
+      blob = await ShengqingPlayer.streamMp3(response, player, { onFirstBytes, signal: controller.signal });
     } else {
       const data = await response.arrayBuffer();
       stats.first = (performance.now() - t0) / 1000;
@@ -169,11 +190,16 @@ async function synthesize() {
     addHistory({ text, emotion: $("emotion").value, fmt, url, name, duration: stats.duration,
                  playUrl: fmt === "pcm" ? player.src : url });
   } catch (e) {
-    showError("无法连接服务器：" + e.message);
+    if (controller.signal.aborted) { player.pause(); showNotice(t("stopped")); }
+    else if (e instanceof TypeError) showError(t("interrupted"));  // the body stream broke off
+    else showError(t("playbackError", { name: e.name || e.message }));
   } finally {
-    state.busy = false;
-    button.disabled = false; button.textContent = "合成";
+    setBusy(null);
   }
+}
+
+function stop() {
+  if (state.busy) state.busy.abort();  // closes the connection: the server stops after the current phrase
 }
 
 function addHistory(item) {
@@ -182,49 +208,85 @@ function addHistory(item) {
   renderHistory();
 }
 
+function clearHistory() {
+  const current = $("download").getAttribute("href");
+  for (const item of state.history) URL.revokeObjectURL(item.url);
+  if (state.history.some((item) => item.url === current || item.playUrl === $("player").src)) {
+    const player = $("player");
+    player.pause(); player.removeAttribute("src"); player.load();
+  }
+  if (state.history.some((item) => item.url === current)) setDownload(null);
+  state.history = [];
+  renderHistory();
+}
+
 function renderHistory() {
   const list = $("history");
   list.replaceChildren();
   if (!state.history.length) {
     const li = document.createElement("li");
-    li.className = "muted empty"; li.textContent = "还没有合成记录。";
+    li.className = "muted empty"; li.textContent = t("empty");
     list.append(li); return;
   }
   for (const item of state.history) {
     const li = document.createElement("li");
     const what = document.createElement("div"); what.className = "what";
-    const p = document.createElement("p"); p.textContent = item.text; p.title = item.text;
+    const p = document.createElement("p"); p.textContent = item.text; p.title = item.text; p.lang = "zh-CN";
     const meta = document.createElement("div"); meta.className = "meta";
-    meta.textContent = `${EMOTION_LABEL[item.emotion] || item.emotion} · ${item.fmt.toUpperCase()} · ${item.duration ? item.duration.toFixed(2) + " s" : ""}`;
+    meta.textContent = `${emotionLabel(item.emotion)} · ${item.fmt.toUpperCase()} · ${item.duration ? item.duration.toFixed(2) + " s" : ""}`;
     what.append(p, meta);
     const ops = document.createElement("div"); ops.className = "ops";
-    const play = document.createElement("button"); play.type = "button"; play.className = "ghost small"; play.textContent = "重放";
+    const play = document.createElement("button"); play.type = "button"; play.className = "ghost small"; play.textContent = t("replay");
     play.addEventListener("click", () => { const pl = $("player"); pl.src = item.playUrl; pl.play().catch(() => {}); setDownload(item.url, item.name); });
-    const dl = document.createElement("a"); dl.className = "button ghost small"; dl.textContent = "下载"; dl.href = item.url; dl.download = item.name;
+    const dl = document.createElement("a"); dl.className = "button ghost small"; dl.textContent = t("download"); dl.href = item.url; dl.download = item.name;
     ops.append(play, dl);
     li.append(what, ops);
     list.append(li);
   }
 }
 
+function renderEmotions() {
+  const select = $("emotion");
+  const chosen = select.value;
+  if (state.emotions.length) {
+    select.replaceChildren();
+    for (const name of state.emotions) {
+      const option = document.createElement("option");
+      option.value = name; option.textContent = emotionLabel(name) === name ? name : `${emotionLabel(name)}（${name}）`;
+      select.append(option);
+    }
+    select.value = chosen || "neutral";
+  }
+  for (const em of document.querySelectorAll("[data-emotion-label]")) em.textContent = emotionLabel(em.dataset.emotionLabel);
+}
+
+function paintSliders() { for (const name of Object.keys(SLIDERS)) $(name + "-out").textContent = SLIDERS[name]($(name).value); }
+
+// Slider ranges are the server's (one source of truth: the ranges it validates against).
+function applyRanges(ranges) {
+  state.ranges = ranges || {};
+  for (const name of Object.keys(SLIDERS)) {
+    const range = state.ranges[name];
+    if (!range) continue;
+    const input = $(name);
+    input.min = String(range[0]); input.max = String(range[1]);
+  }
+  paintSliders();
+}
+
 async function loadConfig() {
   try {
     const cfg = await (await fetch("/v1/ui-config")).json();
-    state.maxChars = cfg.max_chars; state.maxCharsStream = cfg.max_chars_stream; state.authRequired = cfg.auth_required;
+    state.maxChars = cfg.max_chars; state.maxCharsStream = cfg.max_chars_stream;
     $("version").textContent = `shengqing ${cfg.version}`;
     $("key-field").hidden = !cfg.auth_required;
+    applyRanges(cfg.ranges);
     updateCount();
-  } catch (e) { /* keep defaults */ }
+  } catch (e) { /* keep the page's defaults */ }
   try {
     const data = await (await fetch("/v1/emotions")).json();
-    const select = $("emotion");
-    select.replaceChildren();
-    for (const e of data.emotions) {
-      EMOTION_LABEL[e.name] = e.label;
-      const option = document.createElement("option");
-      option.value = e.name; option.textContent = e.label === e.name ? e.name : `${e.label}（${e.name}）`;
-      select.append(option);
-    }
+    state.emotions = data.emotions.map((e) => e.name);
+    renderEmotions();
   } catch (e) { /* the static list in the page stays */ }
 }
 
@@ -232,33 +294,40 @@ async function pollReady() {
   const badge = $("status");
   try {
     const r = await fetch("/readyz");
-    if (r.ok) { badge.textContent = "就绪"; badge.className = "badge badge-ok"; return; }
-    badge.textContent = "模型加载中…"; badge.className = "badge badge-wait";
-  } catch (e) { badge.textContent = "未连接"; badge.className = "badge badge-err"; }
+    if (r.ok) { badge.dataset.state = "ready"; badge.textContent = t("ready"); badge.className = "badge badge-ok"; return; }
+    badge.dataset.state = "loading"; badge.textContent = t("loading"); badge.className = "badge badge-wait";
+  } catch (e) { badge.dataset.state = "disconnected"; badge.textContent = t("disconnected"); badge.className = "badge badge-err"; }
   setTimeout(pollReady, 1500);
 }
 
+function relabel() {
+  I18N.apply();
+  const badge = $("status");
+  if (badge.dataset.state) badge.textContent = t(badge.dataset.state);
+  $("synth").textContent = t(state.busy ? "synthBusy" : "synth");
+  renderEmotions(); renderHistory(); paintSliders(); setStats(state.lastStats);
+}
+
 function init() {
-  for (const opt of $("emotion").options) EMOTION_LABEL[opt.value] = opt.textContent;
-  for (const [name, show] of Object.entries(SLIDERS)) {
-    const input = $(name);
-    const paint = () => { $(name + "-out").textContent = show(input.value); };
-    input.addEventListener("input", paint); paint();
-  }
+  for (const name of Object.keys(SLIDERS)) $(name).addEventListener("input", paintSliders);
   $("text").addEventListener("input", () => { updateCount(); if ($("text").value.trim()) showError(""); });
   $("format").addEventListener("change", updateCount);
   for (const chip of document.querySelectorAll(".chip")) {
     chip.addEventListener("click", () => { $("text").value = chip.dataset.text; $("emotion").value = chip.dataset.emotion; updateCount(); showError(""); });
   }
   $("synth").addEventListener("click", synthesize);
+  $("stop").addEventListener("click", stop);
   $("text").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) synthesize(); });
   $("reset").addEventListener("click", () => {
-    for (const [name, value] of Object.entries(DEFAULTS)) { $(name).value = value; $(name).dispatchEvent(new Event("input")); }
+    for (const [name, value] of Object.entries(DEFAULTS)) $(name).value = value;
+    paintSliders();
     $("emotion").value = "neutral";
   });
-  $("clear-history").addEventListener("click", () => { for (const i of state.history) URL.revokeObjectURL(i.url); state.history = []; renderHistory(); });
+  $("clear-history").addEventListener("click", clearHistory);
+  $("lang").addEventListener("click", () => { I18N.toggle(); relabel(); });
   const saved = localStorage.getItem("shengqing-key");
   if (saved) $("apikey").value = saved;
+  relabel();
   updateCount();
   loadConfig();
   pollReady();
