@@ -60,7 +60,7 @@ case "${1:-}" in
     exec "$VENV/bin/shengqing" serve --install-model "$@" ;;
   test)
     shift
-    apt_install redis-server chromium sox
+    apt_install redis-server chromium sox libportaudio2
     setup dev
     log "ruff";  "$VENV/bin/ruff" check src tests benchmarks
     log "mypy";  "$VENV/bin/mypy"
