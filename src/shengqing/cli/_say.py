@@ -13,6 +13,7 @@ from pathlib import Path
 from ..audio import FORMATS, Audio, AudioChunk, normalize_format
 from ..errors import InvalidOptionError
 from ._common import add_engine_options, add_voice_options, read_text, voice_kwargs
+from ._subtitles import SubtitleFile, add_subtitle_options
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     add_voice_options(parser)
     add_engine_options(parser)
+    add_subtitle_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -50,21 +52,25 @@ def run(args: argparse.Namespace) -> int:
     lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
     options = SynthesisOptions.from_kwargs(**voice_kwargs(args))
     to_stdout = str(args.output) == "-"
+    subtitles = SubtitleFile.open(args, AtomicOutput)
+    timed = subtitles is not None
     output = None if to_stdout else AtomicOutput(args.output)  # an unwritable -o fails before synthesis
     try:
         with Synthesizer(home=args.home, kernels=args.kernels, threads=args.threads, lexicon=lexicon) as engine:
             ssml = True if args.ssml else None
             if len(text) >= PROGRESS_CHARS and not args.quiet and sys.stderr.isatty():
-                chunks = engine.stream(text, ssml=ssml, options=options)  # the same samples, phrase by phrase
+                chunks = engine.stream(text, ssml=ssml, options=options, timestamps=timed)  # the same samples
                 audio = Audio.concatenate(_with_progress(chunks, len(text)))
             else:
-                audio = engine.synthesize(text, ssml=ssml, options=options)
+                audio = engine.synthesize(text, ssml=ssml, options=options, timestamps=timed)
         data = audio.encode(fmt)
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         else:
             output.commit(data)
+        if subtitles is not None:
+            subtitles.write(audio.timestamps, text)
     finally:
         if output is not None:
             output.discard()
