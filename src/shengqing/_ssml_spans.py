@@ -37,10 +37,10 @@ class SourceMap:
 
     def sourced(self, data: str, byte_index: int) -> SourcedText:
         at = self.char_at(byte_index)
+        if self.text.startswith("&", at) and (end := self.text.find(";", at)) > at:
+            return SourcedText(data, ((at, end + 1),) * len(data))  # a reference: "&" is never literal in XML
         if self.text.startswith(data, at):
             return SourcedText(data, tuple((at + i, at + i + 1) for i in range(len(data))))
-        if self.text.startswith("&", at) and (end := self.text.find(";", at)) > at:
-            return SourcedText(data, ((at, end + 1),) * len(data))
         found = self.text.find(data, at)
         if found >= 0 and data:
             return SourcedText(data, tuple((found + i, found + i + 1) for i in range(len(data))))

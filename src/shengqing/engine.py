@@ -312,7 +312,8 @@ class Synthesizer:
                 if is_last:  # no pause after the very last phrase
                     samples = samples[:len(samples) - int(phrase.pause_ms * SAMPLE_RATE / 1000)]
                 stamps = None if timed_text is None else phrase_timestamps(
-                    timed_text, phrase.sources, self._phones(phrase.ids), job.durations, heard, SAMPLE_RATE)
+                    timed_text, phrase.sources, self._phones(phrase.ids), job.durations, heard, SAMPLE_RATE,
+                    samples[:len(samples) - int(phrase.pause_ms * SAMPLE_RATE / 1000)] if not is_last else samples)
                 heard += len(samples)
                 yield AudioChunk(samples=samples, index=index, text=phrase.text, is_last=is_last,
                                  timings=timings, timestamps=stamps)

@@ -24,6 +24,9 @@ from .frontend.align import SyllableSource
 
 _GAP_PHONES = frozenset({"sil", "eos", "pad"})
 ZERO_INITIAL = "^"
+#: A mel frame quieter than this (RMS, dB re full scale) is silence when a phrase's edges are placed.
+SILENCE_DBFS = -50.0
+_SILENCE_RMS = 10 ** (SILENCE_DBFS / 20)
 
 
 @dataclass(frozen=True)
@@ -111,16 +114,46 @@ def syllable_frames(phones: Sequence[str], durations: np.ndarray) -> list[tuple[
     return [(int(edges[a]), int(edges[b])) for a, b in itertools.pairwise(bounds)]
 
 
+def audible(samples: np.ndarray) -> np.ndarray:
+    """One flag per mel frame of ``samples`` (int16): is its RMS level above :data:`SILENCE_DBFS`?"""
+    frames = len(samples) // FRAME_SAMPLES
+    blocks = np.asarray(samples[:frames * FRAME_SAMPLES], np.float64).reshape(frames, FRAME_SAMPLES) / 32768.0
+    level: np.ndarray = np.sqrt(np.mean(blocks * blocks, axis=1)) > _SILENCE_RMS
+    return level
+
+
+def audible_edges(frames: list[tuple[int, int]], loud: np.ndarray) -> list[tuple[int, int]]:
+    """Place the phrase's outer edges on the audio: the first syllable starts at the first audible frame
+    before its end, the last one ends after the last audible frame from its start on (its closing ``sil``
+    and ``eos`` included). Inner boundaries stay the model's."""
+    if not frames or not loud.any():
+        return frames
+    out = list(frames)
+    first = np.flatnonzero(loud[:out[0][1]])
+    if len(first):
+        out[0] = (int(first[0]), out[0][1])
+    last = np.flatnonzero(loud[out[-1][0]:])
+    if len(last):
+        out[-1] = (out[-1][0], max(out[-1][0] + int(last[-1]) + 1, out[-1][0] + 1))
+    if len(out) == 1 or out[0][0] < out[0][1]:
+        return out
+    return frames
+
+
 def phrase_timestamps(text: str, sources: Sequence[SyllableSource], phones: Sequence[str], durations: np.ndarray,
-                      offset: int, sample_rate: int) -> Timestamps:
+                      offset: int, sample_rate: int, samples: np.ndarray | None = None) -> Timestamps:
     """Timestamps of one phrase whose audio starts at sample ``offset`` of the output.
 
     ``phones`` and ``durations`` are the acoustic model's input ids (``eos`` included) and its frames per
-    id; ``sources`` one per syllable (:attr:`shengqing.frontend.Phrase.sources`); ``text`` the input.
+    id; ``sources`` one per syllable (:attr:`shengqing.frontend.Phrase.sources`); ``text`` the input;
+    ``samples`` the phrase's audio (without the pause after it): when given, the phrase's outer edges are
+    placed on it (:func:`audible_edges`).
     """
     frames = syllable_frames(phones, durations) if sources else []
     if len(frames) != len(sources) or not frames:
         return Timestamps(sample_rate=sample_rate)
+    if samples is not None:
+        frames = audible_edges(frames, audible(samples))
     timed = [(s, offset + a * FRAME_SAMPLES, offset + b * FRAME_SAMPLES)
              for s, (a, b) in zip(sources, frames, strict=True)]
 
