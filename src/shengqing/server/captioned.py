@@ -1,7 +1,7 @@
 """Captioned synthesis: ``/v1/audio/speech/captioned`` and ``/tts/captioned``.
 
 The same request bodies as ``/v1/audio/speech`` and ``/tts``; the answer is JSON: the encoded audio in
-base64 with the timestamps of every character, word and phrase and ready subtitle cues
+base64 with the timestamps of every character, word and phrase, subtitle cues and SRT/WebVTT text
 (:mod:`shengqing.timestamps`, :mod:`shengqing.subtitles`). With ``stream: true`` it is NDJSON, one line
 per phrase as soon as it is ready: its audio bytes (base64; appended in order they are exactly the bytes
 of the streamed audio file) and the timestamps of what it says, then an ``end`` line. Captioned answers
@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..audio import FORMATS, SAMPLE_RATE, AudioChunk, StreamEncoder
 from ..errors import ShengqingError
-from ..subtitles import cues
+from ..subtitles import cues, to_srt, to_vtt
 from ..timestamps import Timestamps
 from .budget import audio_budget
 from .schemas import Job, SpeechRequest, TTSRequest, job_from_speech, job_from_tts
@@ -32,12 +32,13 @@ from .synthesis import admit, check_text, parse, read_json, rename_field, requir
 NDJSON = "application/x-ndjson"
 
 
-def _stamps(stamps: Timestamps | None, text: str) -> dict[str, Any]:
+def _stamps(stamps: Timestamps | None, text: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The timestamps with their cues, and the subtitles as SRT and WebVTT text."""
     stamps = stamps or Timestamps()
+    items = cues(stamps, text)
     doc = stamps.to_dict()
-    doc["cues"] = [{"text": c.text, "start": round(c.start_time, 4), "end": round(c.end_time, 4)}
-                   for c in cues(stamps, text)]
-    return doc
+    doc["cues"] = [{"text": c.text, "start": round(c.start_time, 4), "end": round(c.end_time, 4)} for c in items]
+    return doc, {"srt": to_srt(items), "vtt": to_vtt(items)}
 
 
 class CaptionedRun(StreamRun):
@@ -79,10 +80,11 @@ async def handle_captioned(state: ServerState, request: Request, make_job: Calla
     except ShengqingError as exc:
         raise rename_field(exc, fields) from None
     state.metrics.audio_seconds.inc(whole.duration)
+    timestamps, subtitles = _stamps(whole.timestamps, job.text)
     body = {"audio": base64.b64encode(whole.data).decode(), "format": job.format,
             "content_type": FORMATS[job.format][0], "sample_rate": SAMPLE_RATE,
             "duration": round(whole.duration, 4), "synthesis_seconds": round(whole.synthesis_seconds, 4),
-            "timestamps": _stamps(whole.timestamps, job.text)}
+            "timestamps": timestamps, "subtitles": subtitles}
     return JSONResponse(body, headers={"Cache-Control": "no-store", "X-Cache": "bypass"})
 
 
