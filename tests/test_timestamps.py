@@ -133,10 +133,13 @@ def test_pauses_between_phrases_are_the_measured_silences(engine: Any, text: str
 
 
 def test_stream_chunks_carry_the_whole_synthesis_timestamps(engine: Any) -> None:
-    text = MIXED + TEXT
+    text = (MIXED + TEXT) * 2  # several of the engine's text blocks
     whole = engine.synthesize(text, timestamps=True).timestamps
     chunks = list(engine.stream(text, timestamps=True))
     assert Timestamps.join(c.timestamps for c in chunks) == whole
+    assert all(text[c.start:c.end] == c.text for c in whole.characters)
+    assert [c.start for c in whole.characters] == sorted(c.start for c in whole.characters)
+    assert whole.characters[-1].text == "去" and whole.characters[-1].end == len(text) - 1
     offset = 0
     for chunk in chunks:  # each chunk's timestamps lie inside its own audio
         for char in chunk.timestamps.characters:
