@@ -282,8 +282,9 @@ class _Walker:
             if "ph" not in a:
                 raise ValueError("missing attribute 'ph'")
             phones = self.frontend.phones_for_pinyin([a["ph"]])
-            self.items.append(_Phones(inner.strip() or a["ph"], phones, options, where,
-                                      tuple(a["ph"].replace(",", " ").split())))
+            from .frontend.phones import parse_pinyin
+
+            self.items.append(_Phones(inner.strip() or a["ph"], phones, options, where, tuple(parse_pinyin(a["ph"]))))
             return
         for child in node.children:
             if isinstance(child, str):
