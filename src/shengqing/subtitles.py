@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidOptionError
-from .timestamps import TimedText, Timestamps
+from .timestamps import Timed, TimedText, Timestamps
 
 MAX_CUE_CHARS = 20  # a common limit for one line of Chinese subtitles
 MAX_CUE_SECONDS = 7.0
@@ -27,21 +27,13 @@ _MARKUP = re.compile(r"<[^<>]*>")  # SSML tags between two spoken characters
 
 
 @dataclass(frozen=True)
-class Cue:
+class Cue(Timed):
     """One subtitle: its text and when it is on screen (samples of the output audio)."""
 
     text: str
     start_sample: int
     end_sample: int
     sample_rate: int = 24000
-
-    @property
-    def start_time(self) -> float:
-        return self.start_sample / self.sample_rate
-
-    @property
-    def end_time(self) -> float:
-        return self.end_sample / self.sample_rate
 
 
 def _cue_text(chars: Sequence[TimedText], text: str) -> str:

@@ -29,8 +29,26 @@ SILENCE_DBFS = -50.0
 _SILENCE_RMS = 10 ** (SILENCE_DBFS / 20)
 
 
+class Timed:
+    """Something heard from ``start_sample`` to ``end_sample`` of the output audio."""
+
+    start_sample: int
+    end_sample: int
+    sample_rate: int
+
+    @property
+    def start_time(self) -> float:
+        """Start in seconds."""
+        return self.start_sample / self.sample_rate
+
+    @property
+    def end_time(self) -> float:
+        """End in seconds."""
+        return self.end_sample / self.sample_rate
+
+
 @dataclass(frozen=True)
-class TimedText:
+class TimedText(Timed):
     """A stretch of the input text and when it is heard.
 
     ``start``/``end``: character offsets ``[start, end)`` in the text given to ``synthesize`` (the SSML
@@ -45,16 +63,6 @@ class TimedText:
     end_sample: int
     readings: tuple[str, ...]
     sample_rate: int = field(default=24000, repr=False)
-
-    @property
-    def start_time(self) -> float:
-        """Start in seconds."""
-        return self.start_sample / self.sample_rate
-
-    @property
-    def end_time(self) -> float:
-        """End in seconds."""
-        return self.end_sample / self.sample_rate
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "start": round(self.start_time, 4), "end": round(self.end_time, 4),
@@ -176,4 +184,4 @@ def phrase_timestamps(text: str, sources: Sequence[SyllableSource], phones: Sequ
     return Timestamps(group("char"), group("word"), (phrase,), sample_rate)
 
 
-__all__ = ["TimedText", "Timestamps", "phrase_timestamps", "syllable_frames", "syllable_starts"]
+__all__ = ["Timed", "TimedText", "Timestamps", "phrase_timestamps", "syllable_frames", "syllable_starts"]

@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from .conftest import Server
-from .test_webui import ARGS, CHROMIUM_NAMES, missing
+from . import test_webui
 
 TEXT = "今天天气很好，我们去公园散步吧。2024年，ABC公司！"
 
 
-@pytest.fixture(scope="module")
-def karaoke_page(server: Server) -> Iterator[Any]:
-    try:
-        import playwright.sync_api as playwright_api
-    except ImportError:
-        missing("playwright is not installed (pip install -e '.[dev]')")
-    chromium = next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
-    if chromium is None:
-        missing("chromium is not on PATH (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="zh-CN")
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(server.url + "/")
-        page.wait_for_selector("#status.badge-ok")
-        yield page
-        browser.close()
-        assert not errors, errors
+# the browser and page of the WebUI tests (headless Chromium; skip or fail as they do)
+browser = test_webui.browser
+page = test_webui.page
 
 
-def test_text_highlights_while_playing_and_subtitles_download(karaoke_page: Any, tmp_path: Path) -> None:
-    page = karaoke_page
+def test_text_highlights_while_playing_and_subtitles_download(page: Any, tmp_path: Path) -> None:
     page.fill("#text", TEXT)
     page.select_option("#format", "wav")
     page.check("#karaoke-on")

@@ -27,7 +27,7 @@ from .budget import audio_budget
 from .schemas import Job, SpeechRequest, TTSRequest, job_from_speech, job_from_tts
 from .state import ServerState
 from .streaming import StreamEnd, StreamRun, run_whole
-from .synthesis import admit, check_text, parse, read_json, rename_field, require_json, watch_disconnect
+from .synthesis import accept, admit, parse, rename_field, watch_disconnect
 
 NDJSON = "application/x-ndjson"
 
@@ -66,10 +66,7 @@ async def handle_captioned(state: ServerState, request: Request, make_job: Calla
     started = time.perf_counter()
     settings = state.settings
     try:
-        require_json(request)
-        job = make_job(await read_json(request, settings.max_body))
-        check_text(settings, job, fields.get("text", "text"))
-        engine = await state.get_engine(settings.timeout)
+        job, engine = await accept(state, request, make_job, fields)
         async with watch_disconnect(request) as gone:
             slot = await admit(state, started, gone)
             if job.stream:

@@ -133,12 +133,8 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
                  fields: dict[str, str]) -> Response:
     """Answer one synthesis request (errors propagate to the single error handler)."""
     started = time.perf_counter()
-    settings = state.settings
     try:
-        require_json(request)
-        job = make_job(await read_json(request, settings.max_body))
-        check_text(settings, job, fields.get("text", "text"))
-        engine = await state.get_engine(settings.timeout)
+        job, engine = await accept(state, request, make_job, fields)
         key = cache_key(job.canonical(), fingerprint=state.fingerprint, version=__version__,
                         kernels=state.kernels)
         etag = f'"{key}"'
@@ -167,6 +163,15 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
     if store:
         await state.cache.put(key, result)
     return _audio_response(state, job, result, etag, "miss", started)
+
+
+async def accept(state: ServerState, request: Request, make_job: Callable[[dict[str, Any]], Job],
+                 fields: dict[str, str]) -> tuple[Job, Any]:
+    """The request's job, checked (JSON body, schema, text limits, budget), and the engine once it is loaded."""
+    require_json(request)
+    job = make_job(await read_json(request, state.settings.max_body))
+    check_text(state.settings, job, fields.get("text", "text"))
+    return job, await state.get_engine(state.settings.timeout)
 
 
 def check_text(settings: Settings, job: Job, text_field: str) -> None:
