@@ -110,3 +110,12 @@ def test_say_refuses_a_bad_subtitle_path_before_synthesis(tmp_path: Path, name: 
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "subtitles" in done.stderr or "subtitle" in done.stderr
     assert not audio.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_shifted_timestamps_for_joined_chapters() -> None:
+    text = "你好，世界。"
+    stamps = _spoken(text, {1})
+    moved = stamps.shifted(24000, chars=10)
+    assert [c.start_sample - 24000 for c in moved.characters] == [c.start_sample for c in stamps.characters]
+    assert [(c.start - 10, c.end - 10, c.text) for c in moved.words] == [(c.start, c.end, c.text) for c in stamps.words]
+    assert moved.phrases[0].start_time == stamps.phrases[0].start_time + 1.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -86,6 +86,14 @@ class Timestamps:
         rate = items[0].sample_rate if items else cls.sample_rate
         return cls(tuple(t for p in items for t in p.characters), tuple(t for p in items for t in p.words),
                    tuple(t for p in items for t in p.phrases), rate)
+
+    def shifted(self, samples: int, chars: int = 0) -> Timestamps:
+        """The same timings ``samples`` later and ``chars`` further into a longer text (joining chapters)."""
+        def move(items: tuple[TimedText, ...]) -> tuple[TimedText, ...]:
+            return tuple(replace(t, start=t.start + chars, end=t.end + chars, start_sample=t.start_sample + samples,
+                                 end_sample=t.end_sample + samples) for t in items)
+
+        return Timestamps(move(self.characters), move(self.words), move(self.phrases), self.sample_rate)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: times in seconds (rounded to 0.1 ms) and exact sample positions."""
