@@ -44,3 +44,9 @@ def test_text_highlights_while_playing_and_subtitles_download(page: Any, tmp_pat
     assert vtt.startswith("WEBVTT\n\n00:00:00.")
     page.wait_for_function("document.getElementById('player').ended", timeout=30_000)
     assert page.locator("#karaoke-text span.k.done").count() == spans.count()
+    # a second text replaces the first and highlights again
+    page.fill("#text", "你好，再见。")
+    page.click("#synth")
+    page.wait_for_function("document.getElementById('karaoke-text').textContent === '你好，再见。'", timeout=60_000)
+    page.wait_for_function("document.querySelector('#karaoke-text span.k.now') !== null", timeout=30_000)
+    assert page.is_visible("#karaoke")

@@ -7,6 +7,7 @@
   const MIME = { mp3: "audio/mpeg", wav: "audio/wav", flac: "audio/flac", opus: "audio/ogg" };
   let current = null; // {chars: [...], spans: [...]} of the text on screen
   let frame = 0;
+  let ownSrc = ""; // the audio this script put into the player
 
   function build() {
     const player = $("player");
@@ -35,7 +36,7 @@
     $("synth").addEventListener("click", onSynth, true); // before app.js's own handler
     player.addEventListener("play", tick);
     player.addEventListener("seeked", paint);
-    player.addEventListener("emptied", () => { if (!player.dataset.karaoke) clear(); });
+    player.addEventListener("emptied", () => { if (player.src !== ownSrc) clear(); }); // app.js played something else
   }
 
   function clear() {
@@ -95,9 +96,9 @@
   function show(text, doc, seconds) {
     const bytes = Uint8Array.from(atob(doc.audio), (c) => c.charCodeAt(0));
     const player = $("player");
-    player.dataset.karaoke = "1";
-    player.src = URL.createObjectURL(new Blob([bytes], { type: MIME[doc.format] || doc.content_type }));
-    delete player.dataset.karaoke;
+    if (ownSrc) URL.revokeObjectURL(ownSrc);
+    ownSrc = URL.createObjectURL(new Blob([bytes], { type: MIME[doc.format] || doc.content_type }));
+    player.src = ownSrc;
     const chars = doc.timestamps.characters;
     const out = $("karaoke-text");
     out.textContent = "";
