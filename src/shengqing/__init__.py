@@ -38,19 +38,21 @@ if TYPE_CHECKING:
     from .models.store import ModelStore
     from .options import SynthesisOptions
     from .runtime import KernelMode
+    from .timestamps import TimedText, Timestamps
 
 _LAZY = {
     "Synthesizer": "engine", "Audio": "audio", "AudioChunk": "audio", "StageTimings": "audio",
     "SynthesisOptions": "options", "KernelMode": "runtime", "ModelStore": "models.store",
     "Frontend": "frontend", "Lexicon": "frontend",
+    "Timestamps": "timestamps", "TimedText": "timestamps",
 }
 
 __all__ = [
     "Audio", "AudioChunk", "AuthError", "ConfigError", "Frontend", "InvalidOptionError", "KernelMode",
     "Lexicon", "LexiconError", "ModelCorruptError", "ModelError", "ModelNotInstalledError", "ModelStore",
     "NothingToSayError", "OverloadedError", "SSMLError", "ShengqingError", "StageTimings",
-    "SynthesisOptions", "SynthesisTimeoutError", "Synthesizer", "TextTooLongError", "UnsupportedFormatError",
-    "__version__",
+    "SynthesisOptions", "SynthesisTimeoutError", "Synthesizer", "TextTooLongError", "TimedText", "Timestamps",
+    "UnsupportedFormatError", "__version__",
 ]
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import UnsupportedFormatError
+from .timestamps import Timestamps
 
 if TYPE_CHECKING:
     import soundfile as sf
@@ -65,6 +66,8 @@ class AudioChunk:
     is_last: bool
     timings: StageTimings = field(default_factory=StageTimings)
     sample_rate: int = SAMPLE_RATE
+    #: with ``timestamps=True``: when this chunk's text is heard, in the whole output's timeline
+    timestamps: Timestamps | None = None
 
     @property
     def duration(self) -> float:
@@ -79,6 +82,8 @@ class Audio:
     timings: StageTimings
     phrases: int
     sample_rate: int = SAMPLE_RATE
+    #: with ``timestamps=True``: when each character, word and phrase of the input is heard
+    timestamps: Timestamps | None = None
 
     @property
     def duration(self) -> float:
@@ -106,7 +111,9 @@ class Audio:
         for chunk in items:
             timings = timings + chunk.timings
         samples = np.concatenate([c.samples for c in items]) if items else np.zeros(0, np.int16)
-        return cls(samples=samples, timings=timings, phrases=len(items))
+        stamps = [c.timestamps for c in items if c.timestamps is not None]
+        joined = Timestamps.join(stamps) if items and len(stamps) == len(items) else None
+        return cls(samples=samples, timings=timings, phrases=len(items), timestamps=joined)
 
 
 def normalize_format(fmt: str) -> str:

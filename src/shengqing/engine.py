@@ -14,23 +14,23 @@ phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
 from . import emotion
+from ._phrasejob import MAX_WINDOW_FRAMES, PhraseJob, PlannedPhrase
 from .acoustic import AcousticModel, PhonemeControls
-from .audio import SAMPLE_RATE, Audio, AudioChunk, StageTimings
+from .audio import SAMPLE_RATE, Audio, AudioChunk
 from .errors import ConfigError, EngineClosedError, NothingToSayError
 from .frontend import (
     MAX_PHRASE_SYLLABLES,
@@ -45,137 +45,16 @@ from .frontend import (
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
 from .options import SynthesisOptions
 from .runtime import KernelMode, limit_blas_threads, release_free_memory
-from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
+from .timestamps import phrase_timestamps
+from .vocoder import CONTEXT_FRAMES, Vocoder
 
 _T = TypeVar("_T")
 
 VOCODER_THREADS = 2  # cores per vocoder interpreter (one worker per pair of cores)
-MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~35 MB)
-PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 _IDLE_TRIM_S = 0.5  # idle this long → freed heap pages go back to the system
 _BLOCK_END = re.compile(r"(?<=[。！？!?；;\n])")
 _BLOCK_CHARS = 120  # the frontend is called per block, so the first phrase is ready without reading it all
 _FIRST_BLOCK_CHARS = 30  # a short first block: the first phrase is analysed (and heard) sooner
-
-
-@dataclass(frozen=True)
-class PlannedPhrase:
-    """One acoustic-model call: phone ids, their controls, and what follows it."""
-
-    text: str
-    ids: np.ndarray
-    controls: PhonemeControls
-    speed: float
-    volume: float
-    pause_ms: int
-    options: SynthesisOptions
-    frontend_seconds: float
-
-
-class _PhraseJob:
-    """Acoustic model, then the phrase's vocoder windows, all on the engine's pool.
-
-    The pool is FIFO, so a phrase's acoustic job is queued only once the previous phrase has queued its
-    vocoder windows (``after``): earlier audio is never stuck behind later phrases, which keeps the time to
-    the first chunk short while the pool stays busy.
-    """
-
-    def __init__(self, engine: Synthesizer, phrase: PlannedPhrase, pieces: int,
-                 after: _PhraseJob | None = None) -> None:
-        self._engine = engine
-        self._phrase = phrase
-        self._pieces = pieces
-        self._cancelled = False
-        self._lock = threading.Lock()
-        self._windows: list[Future[tuple[np.ndarray, float]]] = []
-        self._acoustic_seconds = 0.0
-        self._acoustic: Future[None] | None = None
-        self._submitted = threading.Event()  # the acoustic job is on the pool (or never will be)
-        self._dispatched = False  # the windows are on the pool (or never will be)
-        self._followers: list[Callable[[], None]] = []
-        if after is None:
-            self._submit()
-        else:
-            after._then(self._submit)
-
-    def _then(self, callback: Callable[[], None]) -> None:
-        with self._lock:
-            if not self._dispatched:
-                self._followers.append(callback)
-                return
-        callback()
-
-    def _release_followers(self) -> None:
-        with self._lock:
-            self._dispatched = True
-            followers, self._followers = self._followers, []
-        for callback in followers:
-            callback()
-
-    def _submit(self) -> None:
-        with self._lock:
-            if not self._cancelled:
-                self._acoustic = self._engine._submit(self._run_acoustic)
-            self._submitted.set()
-            cancelled = self._cancelled
-        if cancelled:
-            self._release_followers()
-
-    def _run_acoustic(self) -> None:
-        try:
-            if self._phrase.ids.size == 0:  # a pause only (SSML <break>)
-                return
-            start = time.perf_counter()
-            out = self._engine._acoustic.run(self._phrase.ids, self._phrase.controls, self._phrase.speed,
-                                             threads=self._engine._cores_free())
-            mel = emotion.transform_mel(out.mel, self._phrase.options)
-            self._acoustic_seconds = time.perf_counter() - start
-            # Split only over workers that are free now: when other requests keep the pool busy, the windows'
-            # overlap would be pure extra work. The cut never changes the samples, so load may decide it.
-            wanted = min(self._pieces, self._engine._free_workers() + 1)
-            pieces = max(wanted, math.ceil(len(mel) / MAX_WINDOW_FRAMES))
-            with self._lock:
-                if not self._cancelled:
-                    self._windows = [self._engine._submit(self._run_window, mel, w)
-                                     for w in plan_windows(len(mel), pieces)]
-        finally:
-            self._release_followers()
-
-    def _run_window(self, mel: np.ndarray, window: Any) -> tuple[np.ndarray, float]:
-        start = time.perf_counter()
-        wave = self._engine._vocoder.vocode_window(mel, window)
-        return wave, time.perf_counter() - start
-
-    def result(self) -> tuple[np.ndarray, StageTimings]:
-        self._submitted.wait()
-        if self._acoustic is None:
-            raise CancelledError
-        self._acoustic.result()
-        parts = [f.result() for f in self._windows]
-        wave: np.ndarray = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.float32)
-        samples = _to_int16(wave, self._phrase.volume)
-        pause = np.zeros(int(self._phrase.pause_ms * SAMPLE_RATE / 1000), np.int16)
-        timings = StageTimings(self._phrase.frontend_seconds, self._acoustic_seconds, sum(p[1] for p in parts))
-        return np.concatenate([samples, pause]), timings
-
-    def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            never_runs = self._acoustic is None or self._acoustic.cancel()
-            for future in self._windows:
-                future.cancel()
-        if never_runs:
-            self._release_followers()
-
-
-def _to_int16(wave: np.ndarray, volume: float) -> np.ndarray:
-    """Apply the volume gain with a phrase-level limiter, then quantise to int16 deterministically."""
-    scaled = wave.astype(np.float32) * np.float32(volume)
-    peak = float(np.max(np.abs(scaled))) if len(scaled) else 0.0
-    if peak > PEAK_LIMIT:
-        scaled *= np.float32(PEAK_LIMIT / peak)
-    quantised: np.ndarray = np.clip(np.rint(scaled * 32767.0), -32768, 32767).astype(np.int16)
-    return quantised
 
 
 def _blocks(text: str) -> list[str]:
@@ -221,6 +100,7 @@ class Synthesizer:
         self.threads = threads
         mapper = json.loads(self.model.read_verified(MAPPER_FILE))
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
+        self._id_to_symbol = {i: s for s, i in self._symbol_to_id.items()}
         self._files = [self.model.open_verified(name) for name in (ACOUSTIC_FILE, VOCODER_FILE)]
         self._acoustic = AcousticModel(self._files[0], self.kernels, threads=threads)
         # Fast mode: each worker's vocoder uses up to VOCODER_THREADS cores: XNNPACK splits a convolution's
@@ -244,27 +124,29 @@ class Synthesizer:
 
     # -- public API ---------------------------------------------------------------------------------
     def synthesize(self, text: str, *, ssml: bool | None = None, options: SynthesisOptions | None = None,
-                   **kwargs: Any) -> Audio:
+                   timestamps: bool = False, **kwargs: Any) -> Audio:
         """Synthesize ``text`` to one :class:`~shengqing.audio.Audio`.
 
         Keyword options: ``speed``, ``emotion``, ``intensity``, ``pitch``, ``volume`` (see
         :class:`~shengqing.options.SynthesisOptions`), or a ready ``options`` object. ``ssml``: ``None``
-        detects SSML by a leading ``<speak``.
+        detects SSML by a leading ``<speak``. ``timestamps``: also give ``Audio.timestamps`` (when each
+        character, word and phrase of ``text`` is heard, see :mod:`shengqing.timestamps`); the audio is the
+        same either way.
         """
-        return Audio.concatenate(self._stream(text, ssml, options, kwargs, streaming=False))
+        return Audio.concatenate(self._stream(text, ssml, options, kwargs, streaming=False, timestamps=timestamps))
 
     def stream(self, text: str, *, ssml: bool | None = None, options: SynthesisOptions | None = None,
-               **kwargs: Any) -> Iterator[AudioChunk]:
+               timestamps: bool = False, **kwargs: Any) -> Iterator[AudioChunk]:
         """Yield one :class:`~shengqing.audio.AudioChunk` per phrase as soon as it is ready.
 
         Takes the same arguments as :meth:`synthesize`. Closing the generator early cancels the work not
         started yet. The chunks joined equal :meth:`synthesize` byte for byte. Errors in the text or the
         options are raised here, before the first chunk.
         """
-        return self._stream(text, ssml, options, kwargs, streaming=True)
+        return self._stream(text, ssml, options, kwargs, streaming=True, timestamps=timestamps)
 
     def _stream(self, text: str, ssml: bool | None, options: SynthesisOptions | None, kwargs: dict[str, Any],
-                *, streaming: bool) -> Iterator[AudioChunk]:
+                *, streaming: bool, timestamps: bool = False) -> Iterator[AudioChunk]:
         if self._closed:
             raise EngineClosedError("this Synthesizer is closed", hint="create a new Synthesizer")
         opts = options if options is not None else SynthesisOptions.from_kwargs(**kwargs)
@@ -273,7 +155,7 @@ class Synthesizer:
         if first is None:
             raise NothingToSayError("the text contains nothing to say", field="text",
                                     hint="give Chinese text, digits or letters")
-        return self._drive(first, plan, streaming)
+        return self._drive(first, plan, streaming, text if timestamps else None)
 
     def phonemize(self, text: str) -> FrontendTrace:
         """The frontend's view of ``text`` (normalised text, words, pinyin, phones)."""
@@ -353,6 +235,9 @@ class Synthesizer:
         self._vocoder.vocode(out.mel)
         time.sleep(0.05)  # hold this worker so the other warm-up jobs land on other threads
 
+    def _phones(self, ids: np.ndarray) -> list[str]:
+        return [self._id_to_symbol[int(i)] for i in ids]
+
     def _ids(self, phones: tuple[str, ...]) -> np.ndarray:
         if not phones:
             return np.zeros(0, np.int32)
@@ -369,7 +254,9 @@ class Synthesizer:
                 yield self._planned(phrase, phrase_options, time.perf_counter() - start)
                 start = time.perf_counter()
             return
+        offset = 0
         for block in _blocks(text):
+            block_offset, offset = offset, offset + len(block)
             start = time.perf_counter()
             try:
                 phrases: list[Phrase] = self.frontend.phrases(block)
@@ -382,9 +269,10 @@ class Synthesizer:
             pause = PARAGRAPH_PAUSE_MS if block.endswith("\n") else PAUSE_MS.get(last.final_punct, PAUSE_MS["。"])
             phrases[-1] = replace(last, pause_ms=max(last.pause_ms, pause))
             for phrase in phrases:
-                yield self._planned(phrase, opts, elapsed)
+                yield self._planned(phrase, opts, elapsed, block_offset)
 
-    def _planned(self, phrase: Phrase, opts: SynthesisOptions, frontend_seconds: float) -> PlannedPhrase:
+    def _planned(self, phrase: Phrase, opts: SynthesisOptions, frontend_seconds: float,
+                 offset: int = 0) -> PlannedPhrase:
         ids = self._ids(phrase.phones)
         if phrase.phones:
             controls = emotion.phrase_controls((*phrase.phones, "eos"), opts, final_punct=phrase.final_punct,
@@ -393,15 +281,18 @@ class Synthesizer:
             controls = PhonemeControls.neutral(0)
         return PlannedPhrase(text=phrase.text, ids=ids, controls=controls, speed=opts.speed,
                              volume=opts.volume, pause_ms=phrase.pause_ms, options=opts,
-                             frontend_seconds=frontend_seconds)
+                             frontend_seconds=frontend_seconds,
+                             sources=tuple(s.shifted(offset) for s in phrase.sources))
 
-    def _drive(self, first: PlannedPhrase, plan: Iterator[PlannedPhrase], streaming: bool) -> Iterator[AudioChunk]:
-        inflight: deque[tuple[PlannedPhrase, _PhraseJob]] = deque()
+    def _drive(self, first: PlannedPhrase, plan: Iterator[PlannedPhrase], streaming: bool,
+               timed_text: str | None) -> Iterator[AudioChunk]:
+        inflight: deque[tuple[PlannedPhrase, PhraseJob]] = deque()
         # streaming bounds the work done ahead of the consumer; a whole synthesis keeps every worker busy
         lookahead = self._workers + 1 if streaming else 2 * self._workers + 2
         pending: PlannedPhrase | None = first
-        last_job: _PhraseJob | None = None
+        last_job: PhraseJob | None = None
         index = 0
+        heard = 0  # samples yielded so far: where the next chunk starts in the output
         try:
             while True:
                 while pending is not None and len(inflight) < (1 if streaming and index == 0 else lookahead):
@@ -411,7 +302,7 @@ class Synthesizer:
                     # without the windows' overlap. The cut never changes the samples (see vocoder.py).
                     first_or_last = (index == 0 and last_job is None) or pending is None
                     pieces = self._workers if first_or_last else 1
-                    last_job = _PhraseJob(self, current, pieces, after=last_job)
+                    last_job = PhraseJob(self, current, pieces, after=last_job)
                     inflight.append((current, last_job))
                 if not inflight:
                     return
@@ -420,8 +311,12 @@ class Synthesizer:
                 is_last = not inflight and pending is None
                 if is_last:  # no pause after the very last phrase
                     samples = samples[:len(samples) - int(phrase.pause_ms * SAMPLE_RATE / 1000)]
+                stamps = None if timed_text is None else phrase_timestamps(
+                    timed_text, phrase.sources, self._phones(phrase.ids), job.durations, heard, SAMPLE_RATE,
+                    samples[:len(samples) - int(phrase.pause_ms * SAMPLE_RATE / 1000)] if not is_last else samples)
+                heard += len(samples)
                 yield AudioChunk(samples=samples, index=index, text=phrase.text, is_last=is_last,
-                                 timings=timings)
+                                 timings=timings, timestamps=stamps)
                 index += 1
         finally:
             for _, job in inflight:

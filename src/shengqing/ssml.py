@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from xml.parsers import expat
 
+from ._ssml_spans import SourceMap, covering, pinyin_sources, spans_of
 from .errors import InvalidOptionError, LexiconError, NothingToSayError, SSMLError
+from .frontend.pieces import Spans
 from .options import PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE, SynthesisOptions
 from .portable import numerics as nm
 from .ssml_sayas import say_as
@@ -46,6 +48,7 @@ class Node:
     line: int
     column: int
     children: list[Node | str] = field(default_factory=list)
+    start: int = 0  # character offset of the element in the document
 
 
 def _error(message: str, line: int, column: int) -> SSMLError:
@@ -63,6 +66,7 @@ def parse(text: str) -> Node:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[Node] = []
     roots: list[Node] = []
+    source = SourceMap(text)
 
     def here() -> tuple[int, int]:
         return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
@@ -74,7 +78,7 @@ def parse(text: str) -> Node:
         if len(stack) >= MAX_DEPTH:
             raise _error(f"elements nested deeper than {MAX_DEPTH}", *here())
         node = Node(tag.rsplit(":", 1)[-1].lower(), {k.rsplit(":", 1)[-1]: v for k, v in attrs.items()},
-                    *here())
+                    *here(), start=source.char_at(parser.CurrentByteIndex))
         (stack[-1].children if stack else roots).append(node)
         stack.append(node)
 
@@ -83,7 +87,7 @@ def parse(text: str) -> Node:
 
     def chars(data: str) -> None:
         if stack:
-            stack[-1].children.append(data)
+            stack[-1].children.append(source.sourced(data, parser.CurrentByteIndex))
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -192,6 +196,9 @@ def parse_volume(value: str, current: float) -> float:
 class _Text:
     text: str
     options: SynthesisOptions
+    spans: Spans = ()  # each character's place in the document
+
+
 
 
 @dataclass
@@ -199,6 +206,8 @@ class _Phones:
     text: str
     phones: tuple[str, ...]
     options: SynthesisOptions
+    spans: Spans = ()
+    readings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -215,12 +224,13 @@ class _Walker:
         self.frontend = frontend
         self.items: list[_Item] = []
 
-    def text(self, text: str, options: SynthesisOptions) -> None:
+    def text(self, text: str, options: SynthesisOptions, spans: Spans) -> None:
         last = self.items[-1] if self.items else None
         if isinstance(last, _Text) and last.options == options:
             last.text += text
+            last.spans += spans
         else:
-            self.items.append(_Text(text, options))
+            self.items.append(_Text(text, options, spans))
 
     def walk(self, node: Node, options: SynthesisOptions) -> None:
         try:
@@ -257,11 +267,13 @@ class _Walker:
             self.items.append(_Break(break_ms(node)))
             return
         inner = "".join(c if isinstance(c, str) else _plain(c) for c in node.children)
+        where = spans_of(_strings(node), node.start)
         if node.tag == "say-as":
-            self.text(say_as(inner, a.get("interpret-as", ""), a.get("format", "")), options)
+            reading = say_as(inner, a.get("interpret-as", ""), a.get("format", ""))
+            self.text(reading, options, covering(where, node.start, len(reading)))
             return
         if node.tag == "sub" and "alias" in a:
-            self.text(a["alias"], options)
+            self.text(a["alias"], options, covering(where, node.start, len(a["alias"])))
             return
         if node.tag == "phoneme":
             alphabet = a.get("alphabet", "pinyin").strip().lower()
@@ -270,11 +282,13 @@ class _Walker:
             if "ph" not in a:
                 raise ValueError("missing attribute 'ph'")
             phones = self.frontend.phones_for_pinyin([a["ph"]])
-            self.items.append(_Phones(inner.strip() or a["ph"], phones, options))
+            from .frontend.phones import parse_pinyin
+
+            self.items.append(_Phones(inner.strip() or a["ph"], phones, options, where, tuple(parse_pinyin(a["ph"]))))
             return
         for child in node.children:
             if isinstance(child, str):
-                self.text(child, options)
+                self.text(child, options, spans_of([child], node.start))
             else:
                 self.walk(child, options)
         if node.tag in ("s", "p"):
@@ -315,6 +329,10 @@ def _plain(node: Node) -> str:
     return "".join(c if isinstance(c, str) else _plain(c) for c in node.children)
 
 
+def _strings(node: Node) -> list[str]:
+    return [s for c in node.children for s in ([c] if isinstance(c, str) else _strings(c))]
+
+
 def plan_ssml(text: str, base: SynthesisOptions,
               frontend: Frontend) -> Iterator[tuple[Phrase, SynthesisOptions]]:
     """Phrases of the SSML document ``text``, each with its options (``base`` changed by the markup)."""
@@ -337,8 +355,8 @@ def plan_ssml(text: str, base: SynthesisOptions,
                            pending[1])
             continue
         if isinstance(item, _Phones):
-            phrases = [Phrase(item.text, ("sil", *item.phones, "sil"), 0,
-                              sum(p[-1].isdigit() for p in item.phones), False, "")]
+            phrases = [Phrase(item.text, ("sil", *item.phones, "sil"), 0, sum(p[-1].isdigit() for p in item.phones),
+                              False, "", pinyin_sources(item.readings, item.spans))]
         else:
             try:
                 phrases = frontend.phrases(item.text)
@@ -349,6 +367,7 @@ def plan_ssml(text: str, base: SynthesisOptions,
                 if pending is not None and pending[0].phones and ms > pending[0].pause_ms:
                     pending = (replace(pending[0], pause_ms=ms), pending[1])
                 continue
+            phrases = [replace(p, sources=tuple(s.mapped(item.spans) for s in p.sources)) for p in phrases]
             last = phrases[-1]
             ends = _ends_sentence(walker.items, index)
             phrases[-1] = replace(last, pause_ms=PAUSE_MS.get(last.final_punct, 0) if last.final_punct else 0,
@@ -374,3 +393,4 @@ def _ends_sentence(items: list[_Item], index: int) -> bool:
             continue
         return False
     return True
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +14,12 @@ from ._common import add_engine_options, add_voice_options, read_text, voice_kwa
 from ._output import WHOLE_ONLY_FORMATS, AtomicOutput, StdoutStream, output_format
 from ._progress import wanted as progress_wanted
 from ._progress import with_progress
+from ._subtitles import SubtitleFile, add_subtitle_options
 
 if TYPE_CHECKING:
     from ..engine import Synthesizer
     from ..options import SynthesisOptions
+    from ..timestamps import Timestamps
     from ._play import Player
 
 __all__ = ["AtomicOutput", "register", "run"]
@@ -48,6 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     add_voice_options(parser)
     add_engine_options(parser)
+    add_subtitle_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = output is not None and str(output) == "-"
     # everything that can fail without the model fails first: the output path, then the audio device
     file_output = AtomicOutput(output) if output is not None and not to_stdout else None
+    subtitles = SubtitleFile.open(args, AtomicOutput)
     try:
         with contextlib.ExitStack() as stack:
             player = None
@@ -81,14 +85,16 @@ def run(args: argparse.Namespace) -> int:
                 print(f"shengqing: note: {fmt} cannot be streamed; it is written to standard output at the end "
                       "(wav, pcm, mp3 and opus stream)", file=sys.stderr)
             progress = progress_wanted(args.progress, args.quiet, len(text))
-            request = _Request(text, True if args.ssml else None, options)
+            request = _Request(text, True if args.ssml else None, options, subtitles is not None)
             if to_stdout or player is not None or progress:
                 tally = _stream(engine, request, fmt, file_output, to_stdout, player, progress)
             else:
-                audio = engine.synthesize(text, ssml=request.ssml, options=options)
+                audio = engine.synthesize(text, ssml=request.ssml, options=options, timestamps=request.timed)
                 tally = _Tally.of(audio)
                 if file_output is not None:
                     file_output.commit(audio.encode(fmt))
+        if subtitles is not None:
+            subtitles.write(tally.timestamps, text)
     finally:
         if file_output is not None:
             file_output.discard()
@@ -114,6 +120,7 @@ class _Request:
     text: str
     ssml: bool | None
     options: SynthesisOptions
+    timed: bool = False  # timestamps wanted (for --subtitles)
 
 
 @dataclass
@@ -123,15 +130,25 @@ class _Tally:
     seconds: float = 0.0
     phrases: int = 0
     compute: float = 0.0
+    stamps: list[Timestamps] = field(default_factory=list)  # per chunk, when timestamps were asked for
 
     @classmethod
     def of(cls, audio: Audio) -> _Tally:
-        return cls(audio.duration, audio.phrases, audio.timings.total)
+        return cls(audio.duration, audio.phrases, audio.timings.total,
+                   [audio.timestamps] if audio.timestamps is not None else [])
 
     def add(self, chunk: AudioChunk) -> None:
         self.seconds += chunk.duration
         self.phrases += 1
         self.compute += chunk.timings.total
+        if chunk.timestamps is not None:
+            self.stamps.append(chunk.timestamps)
+
+    @property
+    def timestamps(self) -> Timestamps | None:
+        from ..timestamps import Timestamps
+
+        return Timestamps.join(self.stamps) if self.stamps else None
 
     @property
     def rtf(self) -> float:
@@ -141,7 +158,7 @@ class _Tally:
 def _stream(engine: Synthesizer, request: _Request, fmt: str, file_output: AtomicOutput | None, to_stdout: bool,
             player: Player | None, progress: bool) -> _Tally:
     """Phrase by phrase (the same samples as a whole synthesis): to stdout, speakers, progress bar."""
-    chunks = engine.stream(request.text, ssml=request.ssml, options=request.options)
+    chunks = engine.stream(request.text, ssml=request.ssml, options=request.options, timestamps=request.timed)
     if progress:
         chunks = with_progress(chunks, len(request.text))
     stdout = StdoutStream(fmt) if to_stdout else None

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shengqing.errors import LexiconError, NothingToSayError
-from shengqing.frontend import pipeline, prosody
+from shengqing.frontend import align, pipeline, prosody
+from shengqing.frontend.align import SyllableSource
 from shengqing.frontend.evaluate import EvalResult, eval_polyphone
 from shengqing.frontend.lexicon import Lexicon
 from shengqing.frontend.normalize import normalize, normalize_pieces
@@ -49,6 +50,8 @@ class Phrase:
     syllables: int             # number of syllables in the phrase
     sentence_end: bool         # True if the phrase ends a sentence (。！？ or end of text/paragraph)
     final_punct: str           # punctuation that closed the phrase ("" if none), e.g. "？"
+    #: one per spoken syllable, in phone order: its reading and where it is in the frontend's input text
+    sources: tuple[SyllableSource, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -132,38 +135,40 @@ class Frontend:
                                     field="text", hint="give some Chinese text")
         out: list[Phrase] = []
         normalized: list[str] = []
-        for para in pipeline.split_paragraphs(text):
+        for offset, para in align.paragraphs(text):
             pieces = normalize_pieces(para)
             normalized.append("".join(p.text for p in pieces))
             tokens = pipeline.tokenize(pieces, self.lexicon)
+            align.locate(tokens, normalized[-1])
+            spans = align.source_spans(pieces, offset)
             start = len(out)
             for sent in pipeline._sentences(tokens):
                 trace = pipeline.SentenceTrace() if traces is not None else None
                 for raw in pipeline.analyze_sentence(sent, trace):
                     pipeline.valid_pinyin(raw.tokens)
-                    self._emit(raw, out)
+                    self._emit(raw, out, spans)
                 if trace is not None and traces is not None:
                     traces.append(trace)
             if len(out) > start:
                 last = out[-1]
-                out[-1] = Phrase(last.text, last.phones, max(last.pause_ms, PARAGRAPH_PAUSE_MS), last.syllables,
-                                 True, last.final_punct)
+                out[-1] = replace(last, pause_ms=max(last.pause_ms, PARAGRAPH_PAUSE_MS), sentence_end=True)
         if not out:
             raise NothingToSayError("the text contains nothing to say (only punctuation, symbols or emoji)",
                                     field="text", hint="give some Chinese text")
         last = out[-1]
-        out[-1] = Phrase(last.text, last.phones, 0, last.syllables, True, last.final_punct)
+        out[-1] = replace(last, pause_ms=0, sentence_end=True)
         return out, "\n".join(normalized)
 
     @staticmethod
-    def _emit(raw: pipeline.RawPhrase, out: list[Phrase]) -> None:
+    def _emit(raw: pipeline.RawPhrase, out: list[Phrase], spans: align.Spans) -> None:
         units = prosody.units(raw.tokens)
         if not units:
             # Punctuation with nothing before it: it still tells how the previous phrase ends.
             if out and raw.punct and not out[-1].final_punct:
                 p = out[-1]
-                out[-1] = Phrase(p.text, p.phones, max(p.pause_ms, PAUSE_MS[raw.punct]), p.syllables,
-                                 p.sentence_end or raw.punct in prosody.SENTENCE_END, raw.punct)
+                out[-1] = replace(p, pause_ms=max(p.pause_ms, PAUSE_MS[raw.punct]),
+                                  sentence_end=p.sentence_end or raw.punct in prosody.SENTENCE_END,
+                                  final_punct=raw.punct)
             return
         pieces = prosody.split_long(units)
         for k, piece in enumerate(pieces):
@@ -176,4 +181,5 @@ class Frontend:
                 syllables=sum(u.syllables for u in piece),
                 sentence_end=last and punct in prosody.SENTENCE_END,
                 final_punct=punct,
+                sources=align.syllable_sources([t for u in piece for t in u.tokens], spans),
             ))

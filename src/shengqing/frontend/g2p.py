@@ -37,6 +37,7 @@ class Token:
     kind: str = "zh"
     pinyin: list[str] = field(default_factory=list)
     fixed: bool = False
+    span: tuple[int, int] | None = None  # position in the normalized text (set for timestamps)
 
 
 def is_hanzi(ch: str) -> bool:

@@ -22,7 +22,7 @@ from shengqing.frontend import numbers as num
 from shengqing.frontend import numpolicy
 from shengqing.frontend.cache import once
 from shengqing.frontend.numpolicy import Rule
-from shengqing.frontend.pieces import PHONE, SPELL, TEXT, Piece
+from shengqing.frontend.pieces import PHONE, SPELL, TEXT, Piece, Spans, realign, union
 
 # --- character-level cleanup ---------------------------------------------------------------------------
 
@@ -38,22 +38,30 @@ def _fold_char(ch: str) -> str:
     return ch
 
 
+_ODD_FORMS: Final[dict[str, str]] = {"﹪": "%", "％": "%", "℉": "°F", "．": "."}
+
+
 def clean(text: str) -> str:
     """Fold full-width ASCII to half-width, unify odd forms, drop control and format characters."""
+    return clean_tracked(text)[0]
+
+
+def clean_tracked(text: str) -> tuple[str, Spans]:
+    """:func:`clean` and where each output character came from in ``text``."""
     out: list[str] = []
-    for ch in text:
+    spans: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
         if ch in "\n\r\t":
-            out.append("\n" if ch != "\t" else " ")
-            continue
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue  # control, format (zero-width), surrogates, private use, unassigned: unspeakable
-        if cat == "Zs":
-            out.append(" ")
-            continue
-        out.append(_fold_char(ch))
-    s = "".join(out)
-    return s.replace("﹪", "%").replace("％", "%").replace("℉", "°F").replace("．", ".")
+            res = "\n" if ch != "\t" else " "
+        else:
+            cat = unicodedata.category(ch)
+            if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+                continue  # control, format (zero-width), surrogates, private use, unassigned: unspeakable
+            res = " " if cat == "Zs" else _fold_char(ch)
+            res = _ODD_FORMS.get(res, res)
+        out.append(res)
+        spans.extend([(i, i + 1)] * len(res))
+    return "".join(out), tuple(spans)
 
 
 _lock = threading.Lock()
@@ -147,13 +155,19 @@ def _apply(pieces: list[Piece], pattern: re.Pattern[str],
         s = piece.text
         for m in pattern.finditer(s):
             if m.start() > pos:
-                out.append(Piece(s[pos:m.start()]))
+                out.append(Piece(s[pos:m.start()], spans=piece.spans[pos:m.start()]))
             res = fn(m)
-            out.extend([Piece(res)] if isinstance(res, str) else res)
+            # the whole match is the source of every character of its reading ("2024年" is one span)
+            whole = union(piece.spans[m.start():m.end()])
+            out.extend(_sourced(p, whole) for p in ([Piece(res)] if isinstance(res, str) else res))
             pos = m.end()
         if pos < len(s):
-            out.append(Piece(s[pos:]))
+            out.append(Piece(s[pos:], spans=piece.spans[pos:]))
     return _merge(out)
+
+
+def _sourced(piece: Piece, span: tuple[int, int] | None) -> Piece:
+    return Piece(piece.text, piece.kind, ((span,) * len(piece.text)) if span is not None else ())
 
 
 def _merge(pieces: list[Piece]) -> list[Piece]:
@@ -162,25 +176,39 @@ def _merge(pieces: list[Piece]) -> list[Piece]:
         if not p.text:
             continue
         if out and out[-1].kind == p.kind == TEXT:
-            out[-1] = Piece(out[-1].text + p.text)
+            out[-1] = Piece(out[-1].text + p.text, spans=out[-1].spans + p.spans)
         else:
             out.append(p)
     return out
 
 
+def _symbol_words(piece: Piece) -> Piece:
+    words = [_SYMBOL_WORDS.get(c, c) for c in piece.text]
+    spans = tuple(span for word, span in zip(words, piece.spans, strict=False) for _ in word)
+    return Piece("".join(words), piece.kind, spans)
+
+
 def normalize_pieces(text: str) -> list[Piece]:
-    """Normalize ``text`` into typed pieces (see module docstring). Never raises on any string."""
-    s = to_simplified(clean(text))
-    pieces = [Piece(s)]
+    """Normalize ``text`` into typed pieces (see module docstring). Never raises on any string.
+
+    Each piece's ``spans`` tell where its characters came from in ``text``.
+    """
+    cleaned, spans = clean_tracked(text)
+    s = to_simplified(cleaned)
+    pieces = [Piece(s, spans=realign(cleaned, spans, s))]
     if any(c.isdigit() or c in "@:/." for c in s):
         for pattern, fn in _rules():
             pieces = _apply(pieces, pattern, fn)
         if any(p.kind == TEXT and any(c.isdigit() for c in p.text) for p in pieces):
             # Digits our rules did not claim (exotic scripts' digits): let wetext try.
-            pieces = [Piece(_wetext_tn(p.text)) if p.kind == TEXT else p for p in pieces]
-    pieces = [Piece("".join(_SYMBOL_WORDS.get(c, c) for c in p.text), p.kind) if p.kind == TEXT else p
-              for p in pieces]
+            pieces = [_wetext_piece(p) if p.kind == TEXT else p for p in pieces]
+    pieces = [_symbol_words(p) if p.kind == TEXT else p for p in pieces]
     return _merge(pieces)
+
+
+def _wetext_piece(piece: Piece) -> Piece:
+    text = _wetext_tn(piece.text)
+    return Piece(text, spans=realign(piece.text, piece.spans, text))
 
 
 def normalize(text: str) -> str:
@@ -188,4 +216,5 @@ def normalize(text: str) -> str:
     return "".join(p.text for p in normalize_pieces(text))
 
 
-__all__ = ["PHONE", "SPELL", "TEXT", "Piece", "clean", "normalize", "normalize_pieces", "to_simplified"]
+__all__ = ["PHONE", "SPELL", "TEXT", "Piece", "clean", "clean_tracked", "normalize", "normalize_pieces",
+           "to_simplified"]

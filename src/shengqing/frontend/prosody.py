@@ -10,6 +10,7 @@ does not end the phrase (quotes, brackets, dashes inside) gives #3. Phrases long
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -160,6 +161,11 @@ def _split_unit(u: Unit) -> list[list[Unit]]:
     for k in range(0, len(syls), _TARGET):
         part = syls[k:k + _TARGET]
         tok = Token("".join(dict.fromkeys(t.word for t, _ in part)), part[0][0].pos, part[0][0].kind,
-                    [s for _, s in part], True)
+                    [s for _, s in part], True, _joined_span(t.span for t, _ in part))
         out.append([Unit([tok], len(part), 0)])
     return out
+
+
+def _joined_span(spans: Iterable[tuple[int, int] | None]) -> tuple[int, int] | None:
+    known = [s for s in spans if s is not None]
+    return (min(a for a, _ in known), max(b for _, b in known)) if known else None

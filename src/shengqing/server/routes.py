@@ -11,6 +11,7 @@ from .. import emotion
 from .._version import __version__
 from ..audio import FORMATS, UNSUPPORTED_FORMATS
 from ..options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
+from .captioned import add_captioned_routes
 from .schemas import (
     DEFAULT_VOICE,
     MODEL_ALIASES,
@@ -75,6 +76,8 @@ def build_router(state: ServerState) -> APIRouter:
         """OpenAI's ``/v1/audio/speech`` (default mp3); OpenAI voice and model names map to ours."""
         return await handle(state, request, lambda doc: job_from_speech(parse(SpeechRequest, doc)),
                             {"text": "input", "format": "response_format"})
+
+    add_captioned_routes(router, state, _AUDIO_RESPONSES, lambda model: _body_doc(model, security))
 
     @router.get("/v1/voices", tags=["catalogue"])
     async def voices() -> dict[str, Any]:

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..audio import SAMPLE_RATE, AudioChunk, StreamEncoder, encode, wav_header
 from ..errors import ShengqingError, SynthesisTimeoutError
+from ..timestamps import Timestamps
 from .errors import ClientGoneError, OverBudgetError
 from .limits import Slot
 from .metrics import Metrics
@@ -58,6 +59,7 @@ class Whole:
     data: bytes
     duration: float
     synthesis_seconds: float
+    timestamps: Timestamps | None = None  # asked for with ``timestamps=True``
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,13 @@ def over_budget(seconds: float, limit: float) -> OverBudgetError:
                            hint="split the text, or stream it (a larger budget applies to streams)")
 
 
-def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event, max_seconds: float) -> Whole:
+def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event, max_seconds: float,
+                     timestamps: bool = False) -> Whole:
     """Worker-thread body of a non-streamed request; stops between phrases once ``cancel`` is set."""
     start = time.perf_counter()
-    chunks = engine.stream(job.text, ssml=job.ssml, options=job.options)
+    extra = {"timestamps": True} if timestamps else {}
+    chunks = engine.stream(job.text, ssml=job.ssml, options=job.options, **extra)
+    stamps: list[Timestamps] = []
     parts: list[np.ndarray] = []
     count = 0
     try:
@@ -100,6 +105,8 @@ def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event, max_seco
             if count > max_seconds * SAMPLE_RATE:
                 raise over_budget(count / SAMPLE_RATE, max_seconds)
             parts.append(chunk.samples)
+            if chunk.timestamps is not None:
+                stamps.append(chunk.timestamps)
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -110,16 +117,17 @@ def synthesize_whole(engine: Engine, job: Job, cancel: threading.Event, max_seco
         data = b"".join([head, *(np.asarray(p, "<i2").tobytes() for p in parts)])
     else:
         data = encode(np.concatenate(parts) if parts else np.zeros(0, np.int16), job.format)
-    return Whole(data=data, duration=count / SAMPLE_RATE, synthesis_seconds=seconds)
+    return Whole(data=data, duration=count / SAMPLE_RATE, synthesis_seconds=seconds,
+                 timestamps=Timestamps.join(stamps) if timestamps else None)
 
 
 async def run_whole(engine: Engine, job: Job, executor: Executor, slot: Slot, timeout: float,
-                    max_seconds: float, gone: asyncio.Future[Any]) -> Whole:
+                    max_seconds: float, gone: asyncio.Future[Any], *, timestamps: bool = False) -> Whole:
     """Synthesize on the executor; 504 after ``timeout`` seconds, :class:`ClientGoneError` when ``gone``
     completes first (the client disconnected). Either way the thread is told to stop after its phrase."""
     loop = asyncio.get_running_loop()
     cancel = threading.Event()
-    future = loop.run_in_executor(executor, synthesize_whole, engine, job, cancel, max_seconds)
+    future = loop.run_in_executor(executor, synthesize_whole, engine, job, cancel, max_seconds, timestamps)
     future.add_done_callback(lambda f: _finished(f, slot))
     try:
         done, _ = await asyncio.wait({future, gone}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -187,10 +195,20 @@ class StreamRun:
                 return False
         return not self.cancel.is_set()
 
+    def _chunks(self) -> Iterator[AudioChunk]:
+        return self.engine.stream(self.job.text, ssml=self.job.ssml, options=self.job.options)
+
+    def _payload(self, encoder: StreamEncoder, chunk: AudioChunk) -> bytes:
+        """The bytes sent for one chunk (a subclass may wrap them: captioned NDJSON)."""
+        return encoder.feed(chunk.samples)
+
+    def _closing(self, encoder: StreamEncoder, samples: int) -> bytes:
+        return encoder.finish()
+
     def _work(self) -> None:
         start = time.perf_counter()
         try:
-            chunks = self.engine.stream(self.job.text, ssml=self.job.ssml, options=self.job.options)
+            chunks = self._chunks()
         except BaseException as exc:  # text/option errors: raised before the first chunk
             self._put(exc)
             return
@@ -203,11 +221,11 @@ class StreamRun:
                 samples += len(chunk.samples)
                 if samples > self.max_seconds * SAMPLE_RATE:
                     raise over_budget(samples / SAMPLE_RATE, self.max_seconds)
-                data = encoder.feed(chunk.samples)
+                data = self._payload(encoder, chunk)
                 if not self._room():
                     return
                 self._put(data)
-            self._put(encoder.finish())
+            self._put(self._closing(encoder, samples))
             self._put(StreamEnd(samples=samples, synthesis_seconds=time.perf_counter() - start))
         except BaseException as exc:
             self._put(exc)

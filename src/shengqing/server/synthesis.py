@@ -42,6 +42,7 @@ from .errors import (
 )
 from .limits import Slot
 from .schemas import Job
+from .settings import Settings
 from .state import ServerState
 from .streaming import StreamEnd, StreamRun, Whole, run_whole
 
@@ -132,22 +133,8 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
                  fields: dict[str, str]) -> Response:
     """Answer one synthesis request (errors propagate to the single error handler)."""
     started = time.perf_counter()
-    settings = state.settings
     try:
-        _require_json(request)
-        job = make_job(await read_json(request, settings.max_body))
-        text_field = fields.get("text", "text")
-        if not job.text.strip():
-            raise NothingToSayError("the text is empty", field="text", hint="type something to say")
-        limit = settings.max_chars_stream if job.stream else settings.max_chars
-        if len(job.text) > limit:
-            hint = (f"send stream=true (up to {settings.max_chars_stream} characters) or split the text"
-                    if not job.stream else "split the text into several requests")
-            raise TextTooLongError(f"{text_field} has {len(job.text)} characters; the limit is {limit}"
-                                   + ("" if job.stream else " without streaming"), field="text",
-                                   value=len(job.text), hint=hint)
-        check_budget(settings, job)
-        engine = await state.get_engine(settings.timeout)
+        job, engine = await accept(state, request, make_job, fields)
         key = cache_key(job.canonical(), fingerprint=state.fingerprint, version=__version__,
                         kernels=state.kernels)
         etag = f'"{key}"'
@@ -164,7 +151,7 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
             return _audio_response(state, job, cached, etag, "hit", started)
         state.metrics.cache.labels("miss").inc()
         async with watch_disconnect(request) as gone:
-            slot = await _admit(state, started, gone)
+            slot = await admit(state, started, gone)
             if job.stream:
                 return await _stream(state, job, key if store else None, slot, started)
             whole = await _synthesize(state, engine, job, slot, started, gone)
@@ -178,7 +165,30 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
     return _audio_response(state, job, result, etag, "miss", started)
 
 
-def _require_json(request: Request) -> None:
+async def accept(state: ServerState, request: Request, make_job: Callable[[dict[str, Any]], Job],
+                 fields: dict[str, str]) -> tuple[Job, Any]:
+    """The request's job, checked (JSON body, schema, text limits, budget), and the engine once it is loaded."""
+    require_json(request)
+    job = make_job(await read_json(request, state.settings.max_body))
+    check_text(state.settings, job, fields.get("text", "text"))
+    return job, await state.get_engine(state.settings.timeout)
+
+
+def check_text(settings: Settings, job: Job, text_field: str) -> None:
+    """The request's text: not empty, within the (streamed or whole) length limit and the silence budget."""
+    if not job.text.strip():
+        raise NothingToSayError("the text is empty", field="text", hint="type something to say")
+    limit = settings.max_chars_stream if job.stream else settings.max_chars
+    if len(job.text) > limit:
+        hint = (f"send stream=true (up to {settings.max_chars_stream} characters) or split the text"
+                if not job.stream else "split the text into several requests")
+        raise TextTooLongError(f"{text_field} has {len(job.text)} characters; the limit is {limit}"
+                               + ("" if job.stream else " without streaming"), field="text",
+                               value=len(job.text), hint=hint)
+    check_budget(settings, job)
+
+
+def require_json(request: Request) -> None:
     """415 unless the body is declared JSON: a cross-site form or ``text/plain`` fetch, which browsers send
     without a CORS preflight, can then never start a synthesis."""
     declared = request.headers.get("content-type", "")
@@ -188,7 +198,7 @@ def _require_json(request: Request) -> None:
                                         field="Content-Type", hint="send 'Content-Type: application/json'")
 
 
-async def _admit(state: ServerState, started: float, gone: asyncio.Future[Any]) -> Slot:
+async def admit(state: ServerState, started: float, gone: asyncio.Future[Any]) -> Slot:
     """A synthesis slot within the request's time left; the wait ends when the client disconnects."""
     remaining = max(0.1, state.settings.timeout - (time.perf_counter() - started))
     waiting = asyncio.ensure_future(state.admission.acquire(remaining))
