@@ -98,6 +98,20 @@ class UnsupportedMediaTypeError(ShengqingError, ValueError):
     code = "unsupported_media_type"
 
 
+class CrossSiteRequestError(ShengqingError, PermissionError):
+    """A browser sent a form or GET synthesis request from another site (no CORS preflight protects those)."""
+
+    http_status = 403
+    code = "cross_site_request"
+
+
+class ModelNotFoundError(ShengqingError, LookupError):
+    """``GET /v1/models/{id}`` for a model this server does not have (OpenAI: 404 ``model_not_found``)."""
+
+    http_status = 404
+    code = "model_not_found"
+
+
 class PreconditionFailedError(ShengqingError):
     """``If-None-Match`` matched on a POST (RFC 9110 §13.1.2: 412, not 304, for unsafe methods)."""
 
