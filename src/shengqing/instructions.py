@@ -72,7 +72,7 @@ _STRONG = ("很", "非常", "特别", "十分", "相当", "好", "太", "very", 
            "highly")
 _EXTREME = ("极其", "极度", "超级", "无比", "极", "extremely", "incredibly", "super", "terribly", "utterly",
             "insanely", "absolutely")
-_NEGATIONS = ("不要", "别", "不", "not", "don't", "do not", "never", "no", "without")
+_NEGATIONS = ("不要", "别", "不", "not", "don't", "dont", "never", "no", "without", "isn't", "aren't")
 #: the intensity of an emotion by degree (none = the preset's natural strength)
 INTENSITY = {"weak": 0.6, None: 1.0, "strong": 1.5, "extreme": 1.9}
 #: speed factors: slow / fast by degree
@@ -229,9 +229,7 @@ def _covers(clause: str, at: int, size: int, friend: str) -> bool:
 
 def _negated(clause: str, at: int) -> bool:
     before = clause[max(0, at - 12):at].rstrip()
-    words = re.findall(r"[a-z']+", before)
-    if words and words[-1] in _NEGATIONS:
-        return True
-    if words[-2:] == ["do", "not"]:
+    words = re.findall(r"[a-z']+", clause[max(0, at - 30):at])
+    if any(word in _NEGATIONS for word in words[-3:]):  # "not angry", "don't sound angry", "not too fast"
         return True
     return any(neg in before[-3:] for neg in _NEGATIONS if not _ASCII_WORD.match(neg))
