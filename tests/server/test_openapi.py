@@ -92,3 +92,18 @@ def test_catalogue_and_security_scheme(doc: dict[str, Any]) -> None:
     assert "404" in doc["paths"]["/v1/models/{model_id}"]["get"]["responses"]
     open_doc = create_app(Settings()).openapi()
     assert {} in open_doc["paths"]["/v1/audio/speech"]["post"]["security"]  # no keys configured: optional
+
+
+def test_every_error_code_has_a_chinese_message() -> None:
+    import inspect
+
+    from shengqing import errors as core
+    from shengqing.server import errors as server_errors
+
+    classes = {cls for module in (core, server_errors) for _, cls in inspect.getmembers(module, inspect.isclass)
+               if issubclass(cls, core.ShengqingError)}
+    missing = sorted(cls.code for cls in classes if cls.code not in server_errors.MESSAGES_ZH)
+    assert not missing
+    body = server_errors.error_body(core.InvalidOptionError("speed must be from 0.5 to 2", field="speed"))
+    assert body["error"]["message_zh"] == "参数 speed 的值无效，请按提示修改"
+    assert body["error"]["param"] == body["error"]["field"] == "speed"

@@ -32,10 +32,12 @@ _TEXT = {"type": "string"}
 #: every error body: OpenAI's ``error.message/type/param/code`` plus shengqing's ``field``, ``value``, ``hint``
 ERROR_SCHEMA: dict[str, Any] = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["message", "type", "code"],
-    "properties": {"message": _TEXT, "type": _TEXT, "code": _TEXT, "param": {"type": ["string", "null"]},
-                   "field": {"type": ["string", "null"]}, "value": {}, "hint": _TEXT}}},
+    "properties": {"message": _TEXT, "message_zh": _TEXT, "type": _TEXT, "code": _TEXT,
+                   "param": {"type": ["string", "null"]}, "field": {"type": ["string", "null"]}, "value": {},
+                   "hint": _TEXT}}},
     "example": {"error": {"code": "invalid_option", "type": "invalid_option", "param": "speed", "field": "speed",
-                          "message": "speed must be from 0.5 to 2, got 3", "value": 3, "hint": "allowed: 0.5–2"}}}
+                          "message": "speed must be from 0.5 to 2, got 3", "value": 3, "hint": "allowed: 0.5–2",
+                          "message_zh": "参数 speed 的值无效，请按提示修改"}}}
 _AUDIO_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "audio bytes: chunked as each phrase is ready when streamed (the default on "
                          "/v1/audio/speech, stream=true on /tts). pcm is raw signed 16-bit little-endian mono "
