@@ -257,8 +257,10 @@ def test_metrics_count_requests_audio_and_cache(client: httpx.Client) -> None:
 def test_not_found_is_json(client: httpx.Client) -> None:
     r = client.get("/v1/nope")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    r = client.get("/tts")
+    r = client.delete("/tts")
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    r = client.get("/tts")  # GET /tts?text=… exists: without text it names the missing field
+    assert r.status_code == 422 and r.json()["error"]["field"] == "text"
 
 
 def test_repeated_requests_same_bytes_across_cache_states(client: httpx.Client) -> None:

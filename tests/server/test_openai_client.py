@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ FORMATS = ["mp3", "opus", "flac", "wav", "pcm"]
 
 
 @pytest.fixture(scope="module")
-def oa(server: Server) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.url + "/v1", api_key="not-needed", max_retries=0, timeout=120)
+def oa(server: Server) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=server.url + "/v1", api_key="not-needed", max_retries=0, timeout=120) as client:
+        yield client
 
 
 def pcm(oa: openai.OpenAI, text: str, **fields: Any) -> np.ndarray:
@@ -75,11 +77,11 @@ def test_errors_are_the_clients_exception_classes(oa: openai.OpenAI, limited: Se
     with pytest.raises(openai.NotFoundError) as missing:
         oa.models.retrieve("gpt-9")
     assert missing.value.code == "model_not_found" and missing.value.param == "model"
-    wrong_key = openai.OpenAI(base_url=limited.url + "/v1", api_key="wrong", max_retries=0)
-    with pytest.raises(openai.AuthenticationError):
+    with (openai.OpenAI(base_url=limited.url + "/v1", api_key="wrong", max_retries=0) as wrong_key,
+          pytest.raises(openai.AuthenticationError)):
         wrong_key.audio.speech.create(model="tts-1", voice="alloy", input="你好")
-    right_key = openai.OpenAI(base_url=limited.url + "/v1", api_key="env-key", max_retries=0)
-    assert right_key.audio.speech.create(model="tts-1", voice="alloy", input="你好。").content
+    with openai.OpenAI(base_url=limited.url + "/v1", api_key="env-key", max_retries=0) as right_key:
+        assert right_key.audio.speech.create(model="tts-1", voice="alloy", input="你好。").content
 
 
 def test_models_list_and_retrieve(oa: openai.OpenAI) -> None:
@@ -119,6 +121,13 @@ def test_instructions_change_the_audio_and_explicit_fields_win(oa: openai.OpenAI
     r = oa.audio.speech.with_raw_response.create(model="tts-1", voice="alloy", input="你好。",
                                                  instructions="whisper softly")
     assert r.headers["x-shengqing-instructions"] == "emotion=gentle;intensity=1;volume=0.6"
+
+
+def test_stream_false_gives_one_whole_response(client: httpx.Client) -> None:
+    r = client.post("/v1/audio/speech", json={"input": "你好。", "stream": False, "response_format": "wav"},
+                    headers={"Cache-Control": "no-cache"})
+    assert r.status_code == 200 and r.headers["content-length"] == str(len(r.content))
+    assert r.headers["x-cache"] == "miss" and "x-audio-duration" in r.headers
 
 
 def test_sse_events_carry_the_same_audio(oa: openai.OpenAI, client: httpx.Client) -> None:

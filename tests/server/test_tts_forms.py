@@ -121,3 +121,12 @@ def test_files_and_bad_encodings_are_422(client: httpx.Client) -> None:
     raw = client.post("/tts", content="text=你好&format=pcm".encode(),
                       headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert raw.status_code == 200  # curl -d sends UTF-8 without percent-encoding
+
+
+def test_get_revalidates_with_304(client: httpx.Client) -> None:
+    query = {"text": "你好", "format": "pcm"}
+    first = client.get("/tts", params=query)
+    again = client.get("/tts", params=query, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"] and not again.content
+    post = client.post("/tts", json=query, headers={"If-None-Match": first.headers["etag"]})
+    assert post.status_code == 412  # unsafe method: RFC 9110 says 412, not 304

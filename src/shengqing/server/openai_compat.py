@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter
@@ -101,7 +101,7 @@ def job_from_speech(body: SpeechRequest) -> Job:
                 "volume": body.volume}
     options = make_options(**{**asked, **{k: v for k, v in explicit.items() if v is not None}})
     sse = stream_format == "sse"
-    stream = sse or body.stream_format is not None or body.stream is None or body.stream
+    stream = sse or body.stream is not False  # OpenAI streams; "stream": false asks for one whole response
     return Job(text=body.input, options=options, format=fmt, voice=voice, ssml=ssml_flag(body.ssml, body.input),
                stream=stream, speed_clamped=clamped, sse=sse,
                style=style.describe() if body.instructions is not None else None)
@@ -145,12 +145,16 @@ def sse_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
 
 
-async def sse_body(audio: AsyncIterator[bytes], input_chars: int, samples: list[int]) -> AsyncIterator[bytes]:
+async def sse_body(audio: AsyncGenerator[bytes, None], input_chars: int, samples: list[int]
+                   ) -> AsyncIterator[bytes]:
     """gpt-4o-mini-tts's event stream: one ``speech.audio.delta`` per encoded piece, then
     ``speech.audio.done`` with ``usage`` (``samples`` is filled by the stream's end callback)."""
-    async for data in audio:
-        if data:
-            yield sse_event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode("ascii")})
+    try:
+        async for data in audio:
+            if data:
+                yield sse_event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode("ascii")})
+    finally:
+        await audio.aclose()  # a client gone mid-stream stops the synthesis now, not when garbage-collected
     output = math.ceil(sum(samples) / SAMPLE_RATE / OUTPUT_TOKEN_SECONDS)
     yield sse_event({"type": "speech.audio.done",
                      "usage": {"input_tokens": input_chars, "output_tokens": output,

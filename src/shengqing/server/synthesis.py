@@ -81,6 +81,8 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
                         kernels=state.kernels)
         etag = f'"{key}"'
         if etag in _etags(request.headers.get("if-none-match")):
+            if request.method == "GET":  # RFC 9110 §13.1.2: 304 for GET, 412 for unsafe methods
+                return Response(status_code=304, headers={"ETag": etag, **_common_headers(state, job)})
             raise PreconditionFailedError("If-None-Match matched this request's ETag", field="If-None-Match",
                                           hint="a POST with a matching If-None-Match is answered 412 (RFC "
                                                "9110); send it without the header to get the audio")
