@@ -37,6 +37,19 @@ voice. shengqing's own code (MIT) does not change those terms.
 """
 
 
+WEB_ASSETS_NOTICE = """\
+## Web assets inside Python packages (served at `/docs` and `/redoc`)
+
+| Component | Version | Licence | Shipped in |
+|---|---|---|---|
+| Swagger UI (swagger-ui-dist, SmartBear) | 5.32.6 | Apache-2.0 | fastapi-offline (MIT) |
+| ReDoc (Redocly) | 2.5.3 | MIT | fastapi-offline (MIT) |
+
+fastapi-offline ships their minified builds (`swagger-ui-bundle.js`, `swagger-ui.css`, `redoc.standalone.js`)
+without separate licence files; the licences are those of the upstream projects named here.
+"""
+
+
 def locked_packages(lock: Path) -> list[tuple[str, str, str]]:
     """(name, version, environment marker) of every pin in a hash-locked requirements file."""
     pins = []
@@ -114,6 +127,7 @@ def render(lock: Path) -> str:
         "metadata by `scripts/third_party_notices.py` (do not edit by hand).",
         "",
         MODEL_NOTICE,
+        WEB_ASSETS_NOTICE,
         "## Python packages",
         "",
         "| Package | Version | Licence (from its metadata) | Home |",

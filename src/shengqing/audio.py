@@ -26,7 +26,7 @@ SAMPLE_RATE = 24000
 #: format name → (MIME type, file suffix)
 FORMATS: dict[str, tuple[str, str]] = {
     "wav": ("audio/wav", ".wav"),
-    "pcm": ("audio/L16;rate=24000;channels=1", ".pcm"),
+    "pcm": ("audio/L16;rate=24000;channels=1;endianness=little", ".pcm"),  # s16le: RFC 2586 alone means big-endian
     "flac": ("audio/flac", ".flac"),
     "mp3": ("audio/mpeg", ".mp3"),
     "opus": ("audio/ogg; codecs=opus", ".opus"),

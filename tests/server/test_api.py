@@ -33,7 +33,16 @@ def test_health_ready_and_catalogues(client: httpx.Client) -> None:
     assert {"neutral", "happy", "sad"} <= set(names)
     assert {e["name"]: e["label"] for e in emotions["emotions"]}["happy"] == "开心"
     models = client.get("/v1/models").json()
-    assert models["object"] == "list" and "tts-1" in models["data"][0]["aliases"]
+    assert models["object"] == "list" and models["data"][0]["id"] == "shengqing"
+    assert {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"} <= {m["id"] for m in models["data"]}
+    assert all(m["object"] == "model" and isinstance(m["created"], int) for m in models["data"])
+    assert client.get("/v1/models/gpt-4o-mini-tts").json() == {
+        "id": "gpt-4o-mini-tts", "object": "model", "created": 0, "owned_by": "shengqing"}
+    missing = client.get("/v1/models/gpt-9")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "model_not_found" and missing.json()["error"]["param"] == "model"
+    voices_list = client.get("/v1/audio/voices").json()["voices"]  # Kokoro-FastAPI's shape: names
+    assert voices_list[0] == "baker" and "alloy" in voices_list and all(isinstance(v, str) for v in voices_list)
 
 
 def test_info_is_the_environment_fingerprint(client: httpx.Client) -> None:
@@ -53,6 +62,10 @@ def test_docs_openapi_and_webui_are_served(client: httpx.Client) -> None:
     assert docs.status_code == 200 and "cdn" not in docs.text.lower()  # offline: assets are served locally
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs-assets/swagger-ui.css").status_code == 200
+    redoc = client.get("/redoc")
+    assert redoc.status_code == 200 and "/docs-assets/redoc.standalone.js" in redoc.text
+    assert "fonts.googleapis" not in redoc.text and "cdn" not in redoc.text.lower()
+    assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/tts" in spec["paths"] and "/v1/audio/speech" in spec["paths"]
     body = spec["paths"]["/tts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
@@ -96,12 +109,13 @@ def test_openai_endpoint_defaults_to_mp3_and_maps_names(client: httpx.Client) ->
             "model": "tts-1",
             "input": SEED[1],
             "voice": "alloy",
-            "instructions": "ignored",
+            "instructions": "no recognised tone words here",
             "future_field": 1,
         },
     )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "audio/mpeg"
+    assert r.headers["x-shengqing-instructions"] == "none"
     ours = client.post("/v1/audio/speech", json={"model": "shengqing", "input": SEED[1], "voice": "baker"})
     assert ours.content == r.content  # OpenAI names are aliases of our default voice/model
 
@@ -243,8 +257,10 @@ def test_metrics_count_requests_audio_and_cache(client: httpx.Client) -> None:
 def test_not_found_is_json(client: httpx.Client) -> None:
     r = client.get("/v1/nope")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
-    r = client.get("/tts")
+    r = client.delete("/tts")
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    r = client.get("/tts")  # GET /tts?text=… exists: without text it names the missing field
+    assert r.status_code == 422 and r.json()["error"]["field"] == "text"
 
 
 def test_repeated_requests_same_bytes_across_cache_states(client: httpx.Client) -> None:

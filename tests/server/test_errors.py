@@ -109,7 +109,7 @@ def test_openai_endpoint_names_openai_fields(client: httpx.Client) -> None:
     assert "aac" in r.json()["error"]["message"].lower()
     r = client.post("/v1/audio/speech", json={"input": "你好", "model": "gpt-9"})
     assert r.status_code == 422 and r.json()["error"]["param"] == "model"
-    r = client.post("/v1/audio/speech", json={"input": "你好", "stream_format": "sse"})
+    r = client.post("/v1/audio/speech", json={"input": "你好", "stream_format": "webrtc"})
     assert r.status_code == 422 and r.json()["error"]["param"] == "stream_format"
     r = client.post("/v1/audio/speech", json={"text": "你好"})
     assert r.status_code == 422 and r.json()["error"]["param"] == "input"

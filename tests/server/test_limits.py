@@ -61,6 +61,8 @@ def test_auth_required_on_synthesis_and_info(lim: httpx.Client) -> None:
         )
         assert r.status_code == 200, r.text
     assert lim.get("/v1/info", headers=KEY).status_code == 200
+    assert lim.get("/tts", params={"text": "你好"}).status_code == 401  # GET /tts needs the key too
+    assert lim.post("/tts", data={"text": "你好"}).status_code == 401
 
 
 def test_open_endpoints_need_no_key(lim: httpx.Client) -> None:
@@ -73,7 +75,11 @@ def test_open_endpoints_need_no_key(lim: httpx.Client) -> None:
         "/v1/voices",
         "/v1/emotions",
         "/v1/models",
+        "/v1/models/tts-1",
+        "/v1/audio/voices",
         "/docs",
+        "/redoc",
+        "/docs-assets/redoc.standalone.js",
         "/openapi.json",
     ):
         assert lim.get(path).status_code == 200, path

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .._version import __version__
 from . import slowloris
+from .docs_assets import mount_docs
 from .errors import install_handlers
 from .lifecycle import EndingMiddleware
 from .metrics import MetricsMiddleware
@@ -47,12 +48,12 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
                 watchdog.cancel()
             await state.close()
 
-    app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan, docs_url=None,
+    app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Offline Chinese multi-emotion text-to-speech. Seed API `/tts`, "
                               "OpenAI-compatible `/v1/audio/speech`, WebUI at `/`.")
     app.state.shengqing = state
     _declare_security(app)
-    _mount_offline_docs(app)
+    mount_docs(app)
     install_handlers(app)
     app.include_router(build_router(state))
     if STATIC_DIR.is_dir():
@@ -94,25 +95,10 @@ def _declare_security(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _mount_offline_docs(app: FastAPI) -> None:
-    """Swagger UI at ``/docs`` from the ``swagger-ui-bundle`` package: no CDN, works offline."""
-    import swagger_ui_bundle
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
-
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="shengqing 声情 — API",
-                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css",
-                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
-
-
 EXPOSED_HEADERS = ("X-Audio-Duration", "X-Audio-Sample-Rate", "X-Shengqing-Kernels", "X-Model-Fingerprint",
                    "X-Synthesis-Seconds", "X-RTF", "X-Cache", "X-First-Chunk-Seconds", "X-Shengqing-Version",
-                   "X-Shengqing-Speed", "Server-Timing", "ETag", "Retry-After", "Content-Disposition")
+                   "X-Shengqing-Speed", "X-Shengqing-Instructions", "X-Audio-Format", "Server-Timing", "ETag",
+                   "Retry-After", "Content-Disposition")
 
 
 def app_from_env() -> FastAPI:

@@ -98,6 +98,20 @@ class UnsupportedMediaTypeError(ShengqingError, ValueError):
     code = "unsupported_media_type"
 
 
+class CrossSiteRequestError(ShengqingError, PermissionError):
+    """A browser sent a form or GET synthesis request from another site (no CORS preflight protects those)."""
+
+    http_status = 403
+    code = "cross_site_request"
+
+
+class ModelNotFoundError(ShengqingError, LookupError):
+    """``GET /v1/models/{id}`` for a model this server does not have (OpenAI: 404 ``model_not_found``)."""
+
+    http_status = 404
+    code = "model_not_found"
+
+
 class PreconditionFailedError(ShengqingError):
     """``If-None-Match`` matched on a POST (RFC 9110 §13.1.2: 412, not 304, for unsafe methods)."""
 
@@ -118,9 +132,30 @@ class ShuttingDownError(OverloadedError):
     code = "shutting_down"
 
 
+#: a Chinese sentence per error code (``{field}`` is the field named by the error), sent as ``message_zh``
+MESSAGES_ZH = {
+    "invalid_option": "参数 {field} 的值无效，请按提示修改", "nothing_to_say": "{field} 中没有可朗读的文字",
+    "text_too_long": "{field} 太长，请缩短或改用流式合成", "invalid_ssml": "SSML 格式有误，请检查 {field}",
+    "invalid_lexicon": "词典有误", "unsupported_format": "不支持的音频格式（{field}），请换一种格式",
+    "model_unavailable": "语音模型不可用，请稍后再试", "model_not_installed": "语音模型尚未安装",
+    "model_corrupt": "语音模型文件损坏，请重新安装", "engine_closed": "合成引擎已关闭，请稍后再试",
+    "overloaded": "服务器繁忙，请稍后重试", "shutting_down": "服务器正在关闭，请稍后重试",
+    "timeout": "合成超时，请缩短文字或改用流式合成", "unauthorized": "缺少或错误的 API 密钥",
+    "invalid_config": "服务器配置有误", "invalid_request": "请求无法解析，请检查请求体",
+    "body_too_large": "请求体太大，请缩短文字", "not_found": "没有这个接口，请查看 /docs",
+    "method_not_allowed": "此接口不支持该请求方法，请查看 /docs", "over_budget": "要合成的音频超出单次请求的限额",
+    "unsupported_media_type": "请求体类型不受支持（{field}）",
+    "cross_site_request": "不允许其他网站的表单或链接发起合成",
+    "model_not_found": "没有这个模型（{field}），请查看 /v1/models",
+    "precondition_failed": "If-None-Match 与 ETag 相同",
+    "client_closed_request": "客户端已断开连接", "internal_error": "服务器内部错误", "http_error": "请求失败",
+}
+
+
 def error_body(exc: ShengqingError) -> dict[str, Any]:
     """``{"error": {...}}`` for one error (made JSON-safe: NaN, huge numbers, long text, lone surrogates)."""
     detail = exc.to_dict()
+    detail["message_zh"] = MESSAGES_ZH.get(exc.code, "请求失败").format(field=exc.field or "请求")
     if "value" in detail:
         detail["value"] = _json_safe(detail["value"])
     detail["type"] = exc.code

@@ -12,18 +12,14 @@ from .._version import __version__
 from ..audio import FORMATS, UNSUPPORTED_FORMATS
 from ..options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
 from .captioned import add_captioned_routes
+from .openai_compat import SpeechRequest, add_catalogue_routes, job_from_speech, speech_openapi
 from .schemas import (
     DEFAULT_VOICE,
-    MODEL_ALIASES,
-    MODEL_ID,
-    OPENAI_MODELS,
     OPENAI_SPEED_RANGE,
     OPENAI_VOICES,
     VOICE_ALIASES,
     VOICES,
-    SpeechRequest,
     TTSRequest,
-    job_from_speech,
     job_from_tts,
 )
 from .state import STATIC_DIR, ServerState
@@ -32,23 +28,59 @@ from .synthesis import handle, parse
 EMOTION_LABELS = {"neutral": "中性", "happy": "开心", "sad": "悲伤", "angry": "生气", "fear": "害怕",
                   "hate": "厌恶", "surprise": "惊讶", "gentle": "温柔", "serious": "严肃"}
 
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_TEXT = {"type": "string"}
+#: every error body: OpenAI's ``error.message/type/param/code`` plus shengqing's ``field``, ``value``, ``hint``
+ERROR_SCHEMA: dict[str, Any] = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["message", "type", "code"],
+    "properties": {"message": _TEXT, "message_zh": _TEXT, "type": _TEXT, "code": _TEXT,
+                   "param": {"type": ["string", "null"]}, "field": {"type": ["string", "null"]}, "value": {},
+                   "hint": _TEXT}}},
+    "example": {"error": {"code": "invalid_option", "type": "invalid_option", "param": "speed", "field": "speed",
+                          "message": "speed must be from 0.5 to 2, got 3", "value": 3, "hint": "allowed: 0.5–2",
+                          "message_zh": "参数 speed 的值无效，请按提示修改"}}}
 _AUDIO_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "audio bytes (chunked when stream=true)",
-          "content": {mime: {} for mime, _ in FORMATS.values()}},
-    401: {"description": "missing or wrong API key"},
-    412: {"description": "If-None-Match matched the ETag"},
-    413: {"description": "body or text too long, or over the audio/silence budget"},
-    415: {"description": "unsupported format (aac) or a body not declared application/json"},
-    422: {"description": "an invalid field (the error names it)"},
-    503: {"description": "busy or not ready (Retry-After)"},
-    504: {"description": "synthesis timed out"},
+    200: {"description": "audio bytes: chunked as each phrase is ready when streamed (the default on "
+                         "/v1/audio/speech, stream=true on /tts). pcm is raw signed 16-bit little-endian mono "
+                         "at 24 kHz",
+          "content": {mime: _BINARY for mime, _ in FORMATS.values()}},
+    **{status: {"description": text, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+       for status, text in ((401, "missing or wrong API key"), (412, "If-None-Match matched the ETag"),
+                            (413, "body or text too long, or over the audio/silence budget"),
+                            (415, "unsupported format (aac) or a body that is not JSON (or a form, on /tts)"),
+                            (422, "an invalid field (the error names it)"),
+                            (503, "busy or not ready (Retry-After)"), (504, "synthesis timed out"))},
 }
+_FORM_RESPONSES = {**_AUDIO_RESPONSES, 403: {"description": "a form or GET sent by a browser from another site",
+                                             "content": {"application/json": {"schema": ERROR_SCHEMA}}}}
 
 
-def _body_doc(model: type[TTSRequest] | type[SpeechRequest], security: list[dict[str, list[str]]]) -> dict[str, Any]:
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": model.model_json_schema()}}},
-            "security": security}
+def _tts_doc(security: list[dict[str, list[str]]]) -> dict[str, Any]:
+    schema = TTSRequest.model_json_schema()
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": schema, "example": {"text": "今天的阳光真灿烂！", "emotion": "happy"}},
+        "application/x-www-form-urlencoded": {"schema": schema},
+        "multipart/form-data": {"schema": schema}}}, "security": security}
+
+
+def _tts_query_doc(security: list[dict[str, list[str]]]) -> dict[str, Any]:
+    properties = TTSRequest.model_json_schema()["properties"]
+    parameters = [{"name": name, "in": "query", "required": name == "text",
+                   "description": prop.get("description", ""), "schema": _query_schema(prop)}
+                  for name, prop in properties.items()]
+    parameters[[p["name"] for p in parameters].index("text")]["example"] = "你好，欢迎使用语音合成服务。"
+    return {"parameters": parameters, "security": security}
+
+
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A body property as a query parameter's schema: no ``null`` (absent is the default)."""
+    schema = {k: v for k, v in prop.items() if k not in ("description", "anyOf", "title", "default")}
+    kinds = [kind for kind in prop.get("anyOf", []) if kind.get("type") != "null"]
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+    return schema
 
 
 #: the OpenAPI security scheme of the protected endpoints (``Authorization: Bearer <key>``)
@@ -63,17 +95,29 @@ def build_router(state: ServerState) -> APIRouter:
     # with keys configured the bearer key is required; without, the scheme is documented but optional
     security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if state.keys.enabled else [{}, {"bearerAuth": []}]
 
-    @router.post("/tts", tags=["synthesis"], dependencies=protected, responses=_AUDIO_RESPONSES,
-                 openapi_extra=_body_doc(TTSRequest, security), summary="Synthesize (seed API)")
+    @router.post("/tts", tags=["synthesis"], dependencies=protected, response_class=Response,
+                 responses=_FORM_RESPONSES,
+                 openapi_extra=_tts_doc(security), summary="Synthesize (seed API)")
     async def tts(request: Request) -> Response:
         """The seed's API: ``{text, voice, emotion, speed}`` plus ``intensity, pitch, volume, format, ssml,
-        stream``. Answers audio bytes (default WAV)."""
-        return await handle(state, request, lambda doc: job_from_tts(parse(TTSRequest, doc)), {})
+        stream``, as JSON, a form or a multipart form. Answers audio bytes (default WAV)."""
+        return await handle(state, request, lambda doc: job_from_tts(parse(TTSRequest, doc)), {}, forms=True)
 
-    @router.post("/v1/audio/speech", tags=["synthesis"], dependencies=protected, responses=_AUDIO_RESPONSES,
-                 openapi_extra=_body_doc(SpeechRequest, security), summary="Synthesize (OpenAI-compatible)")
+    @router.get("/tts", tags=["synthesis"], dependencies=protected, response_class=Response,
+                 responses=_FORM_RESPONSES,
+                openapi_extra=_tts_query_doc(security), summary="Synthesize from a URL (seed API)")
+    async def tts_get(request: Request) -> Response:
+        """``/tts?text=你好&emotion=happy``: the same fields as the POST body, in the query string (for
+        players and home-automation hooks that can only fetch a URL)."""
+        return await handle(state, request, lambda doc: job_from_tts(parse(TTSRequest, doc)), {}, forms=True)
+
+    @router.post("/v1/audio/speech", tags=["synthesis"], dependencies=protected, response_class=Response,
+                 responses=_AUDIO_RESPONSES,
+                 openapi_extra=speech_openapi(security, _AUDIO_RESPONSES), summary="Synthesize (OpenAI-compatible)")
     async def speech(request: Request) -> Response:
-        """OpenAI's ``/v1/audio/speech`` (default mp3); OpenAI voice and model names map to ours."""
+        """OpenAI's ``/v1/audio/speech`` (default mp3, streamed as it is synthesized); OpenAI voice and model
+        names map to ours; ``instructions`` set the tone; ``stream_format: "sse"`` answers server-sent
+        events."""
         return await handle(state, request, lambda doc: job_from_speech(parse(SpeechRequest, doc)),
                             {"text": "input", "format": "response_format"})
 
@@ -96,12 +140,7 @@ def build_router(state: ServerState) -> APIRouter:
                               "preset": presets.get(name, {})} for name in emotion.EMOTIONS],
                 "default": "neutral", "ranges": _ranges()}
 
-    @router.get("/v1/models", tags=["catalogue"])
-    async def models() -> dict[str, Any]:
-        """OpenAI-shaped model list (OpenAI TTS model names map to ours)."""
-        return {"object": "list",
-                "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "shengqing",
-                          "aliases": [*MODEL_ALIASES, *OPENAI_MODELS]}]}
+    add_catalogue_routes(router)
 
     @router.get("/v1/info", tags=["info"], dependencies=protected, openapi_extra={"security": security})
     async def info() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Request bodies of the two synthesis endpoints, and the voice/model names they accept.
+"""The ``/tts`` request body, the normalised :class:`Job`, and the voice/model names the API accepts.
 
 The models check JSON types only; ranges and emotion names are checked by
 :class:`~shengqing.options.SynthesisOptions` (one source of truth with the CLI and the Python API), so
@@ -7,14 +7,13 @@ every bad value gets the same message wherever it comes from.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from ..audio import FORMAT_ALIASES, FORMATS, normalize_format
-from ..errors import InvalidOptionError, UnsupportedFormatError
+from ..errors import InvalidOptionError
 from ..options import (
     ALIASES,
     EMOTIONS,
@@ -100,7 +99,6 @@ class _Body(BaseModel):
     volume: Number | None = Field(None, description="linear gain 0.0–2.0 (default 1.0; limited, never clips)",
                                   json_schema_extra=_range(VOLUME_RANGE))
     ssml: StrictBool | None = Field(None, description="treat the text as SSML (auto when it starts <speak)")
-    stream: StrictBool = Field(False, description="chunked response: audio of each phrase as soon as ready")
 
 
 class TTSRequest(_Body):
@@ -111,24 +109,7 @@ class TTSRequest(_Body):
     speed: Number | None = Field(None, description="0.5–2.0, 1.0 natural", json_schema_extra=_range(SPEED_RANGE))
     format: StrictStr = Field("wav", description="wav, pcm, flac, mp3 or opus (aac → 415)",
                               json_schema_extra=_choices(*_FORMAT_NAMES))
-
-
-class SpeechRequest(_Body):
-    """``POST /v1/audio/speech``: OpenAI's body plus shengqing's ``emotion``, ``intensity``, ``pitch``,
-    ``volume`` and ``ssml``. Unknown extra fields are ignored, as OpenAI adds fields over time."""
-
-    model_config = ConfigDict(strict=False, extra="ignore", allow_inf_nan=True)
-
-    model: StrictStr | None = Field(None, description=f"{MODEL_ID}; OpenAI names (tts-1 …) map to it",
-                                    json_schema_extra=_choices(MODEL_ID, *MODEL_ALIASES, *OPENAI_MODELS))
-    input: StrictStr = Field(..., description="text (or SSML) to speak", json_schema_extra={"minLength": 1})
-    response_format: StrictStr = Field("mp3", description="mp3 (default), opus, flac, wav, pcm; aac → 415",
-                                       json_schema_extra=_choices(*_FORMAT_NAMES))
-    speed: Number | None = Field(None, description="0.25–4.0 accepted as OpenAI does; clamped to 0.5–2.0",
-                                 json_schema_extra=_range(OPENAI_SPEED_RANGE))
-    instructions: StrictStr | None = Field(None, description="accepted for compatibility and ignored")
-    stream_format: StrictStr | None = Field(None, description="'audio' (the only one supported)",
-                                            json_schema_extra=_choices("audio"))
+    stream: StrictBool = Field(False, description="chunked response: audio of each phrase as soon as ready")
 
 
 @dataclass(frozen=True)
@@ -142,6 +123,10 @@ class Job:
     ssml: bool
     stream: bool
     speed_clamped: bool = False
+    #: OpenAI ``stream_format: "sse"``: base64 audio in ``speech.audio.delta`` events (never cached)
+    sse: bool = False
+    #: what ``instructions`` set (``emotion=sad;speed=0.8``), for the ``X-Shengqing-Instructions`` header
+    style: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         """Everything that decides the output bytes, in a stable form."""
@@ -149,60 +134,31 @@ class Job:
                 "voice": self.voice, "ssml": self.ssml}
 
 
-def _options(body: _Body, speed: Any) -> SynthesisOptions:
-    for name, value in (("speed", speed), ("intensity", body.intensity), ("pitch", body.pitch),
-                        ("volume", body.volume)):
+def make_options(**fields: Any) -> SynthesisOptions:
+    """Validated options from request fields (``None``: the default)."""
+    for name in ("speed", "intensity", "pitch", "volume"):
+        value = fields.get(name)
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**9:
             raise InvalidOptionError(f"{name} is far out of range", field=name, value=value,
                                      hint="see /v1/emotions for the allowed ranges")
-    return SynthesisOptions.from_kwargs(speed=speed, emotion=body.emotion, intensity=body.intensity,
-                                        pitch=body.pitch, volume=body.volume)
+    return SynthesisOptions.from_kwargs(**fields)
+
+
+def _options(body: _Body, speed: Any) -> SynthesisOptions:
+    return make_options(speed=speed, emotion=body.emotion, intensity=body.intensity, pitch=body.pitch,
+                        volume=body.volume)
 
 
 def job_from_tts(body: TTSRequest) -> Job:
     voice = resolve_voice(body.voice)
     fmt = normalize_format(body.format)
     return Job(text=body.text, options=_options(body, body.speed), format=fmt, voice=voice,
-               ssml=_ssml(body.ssml, body.text), stream=body.stream)
+               ssml=ssml_flag(body.ssml, body.text), stream=body.stream)
 
 
-def job_from_speech(body: SpeechRequest) -> Job:
-    resolve_model(body.model)
-    voice = resolve_voice(body.voice)
-    fmt = _speech_format(body.response_format)
-    if body.stream_format not in (None, "audio"):
-        raise InvalidOptionError(f"stream_format {body.stream_format!r} is not supported",
-                                 field="stream_format", value=body.stream_format,
-                                 hint="use 'audio' (raw chunked audio)")
-    speed, clamped = _clamp_speed(body.speed)
-    return Job(text=body.input, options=_options(body, speed), format=fmt, voice=voice,
-               ssml=_ssml(body.ssml, body.input), stream=body.stream or body.stream_format == "audio",
-               speed_clamped=clamped)
-
-
-def _ssml(flag: bool | None, text: str) -> bool:
+def ssml_flag(flag: bool | None, text: str) -> bool:
     """The engine's rule (``None``: SSML when the text starts ``<speak``), explicit for the cache key."""
     return flag if flag is not None else text.lstrip().startswith("<speak")
-
-
-def _speech_format(name: str) -> str:
-    try:
-        return normalize_format(name)
-    except UnsupportedFormatError as exc:  # name OpenAI's field, not ours
-        exc.field = "response_format"
-        raise
-
-
-def _clamp_speed(speed: Any) -> tuple[Any, bool]:
-    if isinstance(speed, bool) or not isinstance(speed, int | float) or not math.isfinite(speed):
-        return speed, False  # SynthesisOptions names the problem
-    low, high = OPENAI_SPEED_RANGE
-    if not low <= speed <= high:
-        raise InvalidOptionError(f"speed must be from {low:g} to {high:g}, got {speed!r}", field="speed",
-                                 value=speed, hint=f"OpenAI's range; shengqing speaks {SPEED_RANGE[0]:g}–"
-                                                   f"{SPEED_RANGE[1]:g} and clamps the rest")
-    clamped = min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1])
-    return clamped, clamped != speed
 
 
 ALL_FORMATS = tuple(FORMATS)

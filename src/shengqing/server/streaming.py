@@ -18,7 +18,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -248,7 +248,7 @@ class StreamRun:
             self._credits.release()
         return item
 
-    async def body(self, first: bytes, on_end: Any, *, keep: int = 0) -> AsyncIterator[bytes]:
+    async def body(self, first: bytes, on_end: Any, *, keep: int = 0) -> AsyncGenerator[bytes, None]:
         """The response body after ``first``; ``on_end(StreamEnd, all_bytes | None)`` runs once complete.
 
         The bytes sent are kept for the cache only up to ``keep`` bytes (the largest entry the cache takes);

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,95 +21,24 @@ from pydantic import BaseModel, ValidationError
 from .._version import __version__
 from ..audio import FORMATS, SAMPLE_RATE, wav_header
 from ..errors import (
-    InvalidOptionError,
     NothingToSayError,
     OverloadedError,
     ShengqingError,
     SynthesisTimeoutError,
     TextTooLongError,
 )
+from .bodies import read_fields
 from .budget import audio_budget, check_budget
 from .cache import CachedAudio, cache_key
-from .errors import (
-    BodyTooLargeError,
-    ClientGoneError,
-    InvalidRequestError,
-    PreconditionFailedError,
-    UnsupportedMediaTypeError,
-    from_pydantic_error,
-    printable,
-)
+from .errors import ClientGoneError, PreconditionFailedError, from_pydantic_error
 from .limits import Slot
+from .openai_compat import sse_body
 from .schemas import Job
 from .settings import Settings
 from .state import ServerState
 from .streaming import StreamEnd, StreamRun, Whole, run_whole
 
 Body = TypeVar("Body", bound=BaseModel)
-
-
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The request body as a JSON object; 413 beyond ``limit`` bytes, 422 when not a JSON object."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLargeError(f"the request body has {declared} bytes; the limit is {limit}",
-                                hint="use a shorter text or raise SHENGQING_MAX_BODY")
-    parts: list[bytes] = []
-    size = 0
-    async for part in request.stream():
-        size += len(part)
-        if size > limit:
-            raise BodyTooLargeError(f"the request body exceeds {limit} bytes",
-                                    hint="use a shorter text or raise SHENGQING_MAX_BODY")
-        parts.append(part)
-    raw = b"".join(parts)
-    if not raw.strip():
-        raise InvalidRequestError("the request body is empty",
-                                  hint='send a JSON object such as {"text": "你好"}')
-    try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, huge integers, deep nesting
-        raise InvalidRequestError(f"the body is not valid JSON: {str(exc)[:200]}",
-                                  hint="send a UTF-8 JSON object (Content-Type: application/json)") from None
-    if not isinstance(doc, dict):
-        raise InvalidRequestError(f"the body must be a JSON object, not {type(doc).__name__}",
-                                  value=_brief(doc))
-    _refuse_surrogates(doc)
-    return doc
-
-
-def _refuse_surrogates(doc: dict[str, Any]) -> None:
-    """422 naming the field when a key or string holds a lone surrogate (``"\\ud800"``: JSON, not Unicode text)."""
-    for key, value in doc.items():
-        field = printable(key)
-        if not _is_text(key):
-            raise InvalidRequestError(f"the field name {field!r} is not valid Unicode (a lone surrogate)",
-                                      field=field, hint="remove the field or fix its name")
-        pending = [value]
-        while pending:
-            item = pending.pop()
-            if isinstance(item, str) and not _is_text(item):
-                raise InvalidOptionError(f"{field} is not valid Unicode text: it holds a lone surrogate "
-                                         "such as \\ud800", field=field,
-                                         hint="send UTF-8 text; surrogates must come in pairs")
-            if isinstance(item, list):
-                pending.extend(item)
-            elif isinstance(item, dict):
-                pending.extend(item.keys())
-                pending.extend(item.values())
-
-
-def _is_text(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _brief(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse(model: type[Body], doc: dict[str, Any]) -> Body:
@@ -130,21 +58,25 @@ def rename_field(exc: ShengqingError, mapping: dict[str, str]) -> ShengqingError
 
 
 async def handle(state: ServerState, request: Request, make_job: Callable[[dict[str, Any]], Job],
-                 fields: dict[str, str]) -> Response:
-    """Answer one synthesis request (errors propagate to the single error handler)."""
+                 fields: dict[str, str], *, forms: bool = False) -> Response:
+    """Answer one synthesis request (errors propagate to the single error handler). ``forms``: the fields
+    may also come from a form, a multipart form or the query string (``/tts``)."""
     started = time.perf_counter()
     try:
-        job, engine = await accept(state, request, make_job, fields)
+        job, engine = await accept(state, request, make_job, fields, forms=forms)
         key = cache_key(job.canonical(), fingerprint=state.fingerprint, version=__version__,
                         kernels=state.kernels)
         etag = f'"{key}"'
         if etag in _etags(request.headers.get("if-none-match")):
+            if request.method == "GET":  # RFC 9110 §13.1.2: 304 for GET, 412 for unsafe methods
+                return Response(status_code=304, headers={"ETag": etag, **_common_headers(state, job)})
             raise PreconditionFailedError("If-None-Match matched this request's ETag", field="If-None-Match",
                                           hint="a POST with a matching If-None-Match is answered 412 (RFC "
                                                "9110); send it without the header to get the audio")
         directives = request.headers.get("cache-control", "").lower()
-        fresh = "no-cache" in directives or "no-store" in directives  # bypass the cache lookup
-        store = "no-store" not in directives
+        # bypass the cache lookup; SSE events are never cached (the cache holds plain audio)
+        fresh = "no-cache" in directives or "no-store" in directives or job.sse
+        store = "no-store" not in directives and not job.sse
         cached = None if fresh else await state.cache.get(key)
         if cached is not None:
             state.metrics.cache.labels("hit").inc()
@@ -166,10 +98,11 @@ async def handle(state: ServerState, request: Request, make_job: Callable[[dict[
 
 
 async def accept(state: ServerState, request: Request, make_job: Callable[[dict[str, Any]], Job],
-                 fields: dict[str, str]) -> tuple[Job, Any]:
-    """The request's job, checked (JSON body, schema, text limits, budget), and the engine once it is loaded."""
-    require_json(request)
-    job = make_job(await read_json(request, state.settings.max_body))
+                 fields: dict[str, str], *, forms: bool = False) -> tuple[Job, Any]:
+    """The request's job, checked (body type and origin, schema, text limits, budget), and the engine once it
+    is loaded. ``forms``: the fields may also come from a form, a multipart form or the query string."""
+    job = make_job(await read_fields(request, state.settings.max_body, forms=forms,
+                                     allowed_origins=state.settings.cors_origins))
     check_text(state.settings, job, fields.get("text", "text"))
     return job, await state.get_engine(state.settings.timeout)
 
@@ -186,16 +119,6 @@ def check_text(settings: Settings, job: Job, text_field: str) -> None:
                                + ("" if job.stream else " without streaming"), field="text",
                                value=len(job.text), hint=hint)
     check_budget(settings, job)
-
-
-def require_json(request: Request) -> None:
-    """415 unless the body is declared JSON: a cross-site form or ``text/plain`` fetch, which browsers send
-    without a CORS preflight, can then never start a synthesis."""
-    declared = request.headers.get("content-type", "")
-    media = declared.split(";", 1)[0].strip().lower()
-    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
-        raise UnsupportedMediaTypeError(f"the body must be JSON, not {printable(declared or 'undeclared')!r}",
-                                        field="Content-Type", hint="send 'Content-Type: application/json'")
 
 
 async def admit(state: ServerState, started: float, gone: asyncio.Future[Any]) -> Slot:
@@ -267,6 +190,8 @@ def _common_headers(state: ServerState, job: Job) -> dict[str, str]:
                "X-Shengqing-Version": __version__, "X-Audio-Sample-Rate": str(SAMPLE_RATE),
                "X-Shengqing-Speed": f"{job.options.speed:g}",
                "Cache-Control": "private, max-age=86400" if state.keys.enabled else "public, max-age=86400"}
+    if job.style is not None:
+        headers["X-Shengqing-Instructions"] = job.style
     return headers
 
 
@@ -318,5 +243,15 @@ async def _stream(state: ServerState, job: Job, key: str | None, slot: Slot, sta
     headers.update({"X-Cache": "miss", "X-First-Chunk-Seconds": f"{first_seconds:.4f}",
                     "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
     keep = state.cache.max_entry_bytes if key is not None else 0
+    if job.sse:
+        samples: list[int] = []
+
+        async def count_end(end: StreamEnd, data: bytes | None) -> None:
+            samples.append(end.samples)
+            await on_end(end, data)
+
+        headers["X-Audio-Format"] = job.format
+        return StreamingResponse(sse_body(run.body(first, count_end, keep=0), len(job.text), samples),
+                                 media_type="text/event-stream", headers=headers)
     return StreamingResponse(run.body(first, on_end, keep=keep), media_type=FORMATS[job.format][0],
                              headers=headers)
