@@ -14,6 +14,7 @@ import base64
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -24,7 +25,8 @@ from ..errors import ShengqingError
 from ..subtitles import cues, to_srt, to_vtt
 from ..timestamps import Timestamps
 from .budget import audio_budget
-from .schemas import Job, SpeechRequest, TTSRequest, job_from_speech, job_from_tts
+from .openai_compat import SpeechRequest, job_from_speech
+from .schemas import Job, TTSRequest, job_from_tts
 from .state import ServerState
 from .streaming import StreamEnd, StreamRun, run_whole
 from .synthesis import accept, admit, parse, rename_field, watch_disconnect
@@ -125,5 +127,12 @@ def add_captioned_routes(router: APIRouter, state: ServerState, responses: dict[
                  openapi_extra=body_doc(SpeechRequest), summary="Synthesize with timestamps (OpenAI-shaped)")
     async def speech_captioned(request: Request) -> Response:
         """``/v1/audio/speech``'s body; JSON with the audio (base64) and timestamps; NDJSON when streamed."""
-        return await handle_captioned(state, request, lambda doc: job_from_speech(parse(SpeechRequest, doc)),
+        return await handle_captioned(state, request, _captioned_speech_job,
                                       {"text": "input", "format": "response_format"})
+
+
+def _captioned_speech_job(doc: dict[str, Any]) -> Job:
+    """An OpenAI-shaped body for the captioned route: one JSON answer unless ``"stream": true`` asks for NDJSON
+    (``/v1/audio/speech`` itself streams by default; SSE has no captioned form)."""
+    body = parse(SpeechRequest, doc)
+    return replace(job_from_speech(body), stream=body.stream is True, sse=False)

@@ -63,6 +63,13 @@ def _tts_doc(security: list[dict[str, list[str]]]) -> dict[str, Any]:
         "multipart/form-data": {"schema": schema}}}, "security": security}
 
 
+def _json_body_doc(model: type[TTSRequest] | type[SpeechRequest],
+                   security: list[dict[str, list[str]]]) -> dict[str, Any]:
+    """A JSON-only request body (the captioned endpoints)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}},
+            "security": security}
+
+
 def _tts_query_doc(security: list[dict[str, list[str]]]) -> dict[str, Any]:
     properties = TTSRequest.model_json_schema()["properties"]
     parameters = [{"name": name, "in": "query", "required": name == "text",
@@ -121,7 +128,7 @@ def build_router(state: ServerState) -> APIRouter:
         return await handle(state, request, lambda doc: job_from_speech(parse(SpeechRequest, doc)),
                             {"text": "input", "format": "response_format"})
 
-    add_captioned_routes(router, state, _AUDIO_RESPONSES, lambda model: _body_doc(model, security))
+    add_captioned_routes(router, state, _AUDIO_RESPONSES, lambda model: _json_body_doc(model, security))
 
     @router.get("/v1/voices", tags=["catalogue"])
     async def voices() -> dict[str, Any]:
