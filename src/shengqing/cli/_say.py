@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     options = SynthesisOptions.from_kwargs(**voice_kwargs(args))
     to_stdout = output is not None and str(output) == "-"
     # everything that can fail without the model fails first: the output path, then the audio device
+    subtitles = SubtitleFile.open(args, AtomicOutput)  # a bad subtitle path fails before anything is created
     file_output = AtomicOutput(output) if output is not None and not to_stdout else None
-    subtitles = SubtitleFile.open(args, AtomicOutput)
     try:
         with contextlib.ExitStack() as stack:
             player = None
