@@ -1,4 +1,4 @@
-"""Command-line interface: ``shengqing say|phonemize|models|emotions|eval|serve|verify``.
+"""Command-line interface: ``shengqing say|book|phonemize|models|emotions|eval|serve|verify``.
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; errors are printed as one
 readable line with a non-zero exit code, never a traceback.
@@ -18,7 +18,7 @@ from .._version import __version__
 from ..errors import ShengqingError
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMAND_MODULES = ("say", "phonemize", "models", "emotions", "evaluate", "serve", "verify", "bench")
+COMMAND_MODULES = ("say", "book", "phonemize", "models", "emotions", "evaluate", "serve", "verify", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
