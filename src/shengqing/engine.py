@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import emotion
+from . import autoemotion, emotion
 from .acoustic import AcousticModel, PhonemeControls
 from .audio import SAMPLE_RATE, Audio, AudioChunk, StageTimings
 from .errors import ConfigError, EngineClosedError, NothingToSayError
@@ -43,7 +43,7 @@ from .frontend import (
     preload,
 )
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
-from .options import SynthesisOptions
+from .options import AUTO_EMOTION, SynthesisOptions
 from .runtime import KernelMode, limit_blas_threads, release_free_memory
 from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
 
@@ -366,10 +366,15 @@ class Synthesizer:
 
             start = time.perf_counter()
             for phrase, phrase_options in plan_ssml(text, opts, self.frontend):
+                if phrase_options.emotion == AUTO_EMOTION:  # in SSML, auto is decided per phrase
+                    phrase_options = autoemotion.resolve(phrase.text + phrase.final_punct, phrase_options)
                 yield self._planned(phrase, phrase_options, time.perf_counter() - start)
                 start = time.perf_counter()
             return
-        for block in _blocks(text):
+        # auto: one frontend call per sentence, each with the options chosen for it (other requests keep
+        # their blocks, so their audio is unchanged)
+        blocks = autoemotion.plan(text, opts) if opts.emotion == AUTO_EMOTION else [(b, opts) for b in _blocks(text)]
+        for block, block_opts in blocks:
             start = time.perf_counter()
             try:
                 phrases: list[Phrase] = self.frontend.phrases(block)
@@ -382,7 +387,7 @@ class Synthesizer:
             pause = PARAGRAPH_PAUSE_MS if block.endswith("\n") else PAUSE_MS.get(last.final_punct, PAUSE_MS["。"])
             phrases[-1] = replace(last, pause_ms=max(last.pause_ms, pause))
             for phrase in phrases:
-                yield self._planned(phrase, opts, elapsed)
+                yield self._planned(phrase, block_opts, elapsed)
 
     def _planned(self, phrase: Phrase, opts: SynthesisOptions, frontend_seconds: float) -> PlannedPhrase:
         ids = self._ids(phrase.phones)

@@ -37,12 +37,12 @@ def _text_frame(frame_id: str, text: str) -> bytes:
 
 def chapter_tag(title: str, chapters: Sequence[ChapterMark]) -> bytes:
     """The complete ID3v2.4 tag (header + frames) to put in front of the MP3 frames."""
+    if len(chapters) > 255:
+        raise ValueError("an ID3 table of contents holds at most 255 chapters")
     frames = [_text_frame("TIT2", title)] if title else []
     element_ids = [f"ch{n}".encode("ascii") for n in range(len(chapters))]
     toc = (b"toc\0" + bytes([0x03, len(chapters)])  # flags: top-level, ordered
            + b"".join(e + b"\0" for e in element_ids))
-    if len(chapters) > 255:
-        raise ValueError("an ID3 table of contents holds at most 255 chapters")
     frames.append(_frame("CTOC", toc))
     for element, mark in zip(element_ids, chapters, strict=True):
         body = (element + b"\0" + struct.pack(">IIII", mark.start_ms, mark.end_ms, _NO_OFFSET, _NO_OFFSET)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 #: formats a joined file can be built from: the chapter files decode to the exact samples
 LOSSLESS = ("wav", "flac", "pcm")
+MAX_JOINED_CHAPTERS = 255  # one ID3 table of contents
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ def run_book(job: BookJob, engine: Synthesizer | None = None, *, ray_address: st
     if job.joined and job.fmt not in LOSSLESS:
         raise InvalidOptionError(f"--joined needs lossless chapter files, not {job.fmt}", field="format",
                                  hint=f"use --format {' or '.join(LOSSLESS)}")
+    if job.joined and len(job.items) > MAX_JOINED_CHAPTERS:
+        raise InvalidOptionError(f"--joined holds at most {MAX_JOINED_CHAPTERS} chapters, the input has "
+                                 f"{len(job.items)}", field="joined", hint="leave out --joined")
     job.outdir.mkdir(parents=True, exist_ok=True)
     (job.outdir / STATE_DIR).mkdir(exist_ok=True)
     remove_leftovers(job.outdir)
@@ -134,7 +138,8 @@ def run_book(job: BookJob, engine: Synthesizer | None = None, *, ray_address: st
     manifest = _manifest(job, entries)
     if job.joined:
         manifest["joined"] = _write_joined(job, entries)
-    atomic_write(job.outdir / MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2).encode() + b"\n"])
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    atomic_write(job.outdir / MANIFEST, [text.encode()])
     return manifest
 
 

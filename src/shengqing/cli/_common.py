@@ -14,7 +14,8 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("voice")
     group.add_argument("--speed", type=float, default=None, help="0.5–2.0, 1.0 = natural (2.0 = twice as fast)")
     group.add_argument("--emotion", default=None,
-                       help="neutral, happy, sad, angry, fear, hate, surprise, gentle, serious (or 开心 …)")
+                       help="neutral, happy, sad, angry, fear, hate, surprise, gentle, serious (or 开心 …), or auto: "
+                            "chosen per sentence from the text")
     group.add_argument("--intensity", type=float, default=None,
                        help="emotion strength 0.0–2.0 (default 1.0; 0 = neutral, 2 = caricature)")
     group.add_argument("--pitch", type=float, default=None, help="pitch shift in semitones, −6…+6 (natural −4…+6)")
