@@ -9,7 +9,7 @@ seconds of the process (all threads) and wall seconds are measured around each; 
 chars/s(book) / chars/s(synthesize) is printed for both. The text is the polyphone benchmark's sentences
 (tests/data/polyphone/dev.sent, markers removed), 20 sentences per chapter.
 
-``novel``: writes a .txt of ``--chars`` characters in chapters of ~5,000 and runs ``shengqing book`` on it
+``novel``: writes a .txt of ``--chars`` characters in chapters of ~``--chapter-chars`` (5,000) and runs ``shengqing book`` on it
 three ways: uninterrupted into OUT/ref, and killed with SIGKILL twice (after 1/3 and 2/3 of the chapters)
 then resumed into OUT/killed; prints whether every file is byte-identical.
 """
@@ -80,7 +80,7 @@ def novel(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     chapters: list[str] = []
     for part in parts:
-        if not chapters or len(chapters[-1]) >= 5000:
+        if not chapters or len(chapters[-1]) >= args.chapter_chars:
             chapters.append("")
         chapters[-1] += part
     book = out / "novel.txt"
@@ -127,6 +127,7 @@ def main() -> None:
     n.add_argument("--chars", type=int, default=100_000)
     n.add_argument("--out", required=True)
     n.add_argument("--kernels", default="fast")
+    n.add_argument("--chapter-chars", type=int, default=5000)
     args = parser.parse_args()
     throughput(args) if args.what == "throughput" else novel(args)
 
