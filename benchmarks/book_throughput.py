@@ -9,9 +9,9 @@ seconds of the process (all threads) and wall seconds are measured around each; 
 chars/s(book) / chars/s(synthesize) is printed for both. The text is the polyphone benchmark's sentences
 (tests/data/polyphone/dev.sent, markers removed), 20 sentences per chapter.
 
-``novel``: writes a .txt of ``--chars`` characters in chapters of ~``--chapter-chars`` (5,000) and runs ``shengqing book`` on it
-three ways: uninterrupted into OUT/ref, and killed with SIGKILL twice (after 1/3 and 2/3 of the chapters)
-then resumed into OUT/killed; prints whether every file is byte-identical.
+``novel``: writes a .txt of ``--chars`` characters in chapters of ~``--chapter-chars`` (5,000) and runs
+``shengqing book`` on it two ways: uninterrupted into OUT/ref, and killed with SIGKILL twice (after 1/3 and
+2/3 of the chapters) then resumed into OUT/killed; prints whether every file is byte-identical.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from .runner import BookJob, run_book
+from .job import BookJob
+from .runner import run_book
 from .sources import Item, read_items
 
 __all__ = ["BookJob", "Item", "read_items", "run_book"]

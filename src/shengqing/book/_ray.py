@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from .sources import Item
 
 if TYPE_CHECKING:
-    from .runner import BookJob, Progress, Rendered
+    from .job import BookJob, Rendered
 
 
 class Narrator:
@@ -30,14 +30,14 @@ class Narrator:
 
     def render(self, text: str, options: dict[str, Any], fmt: str) -> Rendered:
         from ..options import SynthesisOptions
-        from .runner import render_item
+        from .job import render_item
 
         return render_item(self.engine, text, SynthesisOptions(**options), fmt)
 
 
 def run_on_ray(address: str | None, job: BookJob, pending: Sequence[tuple[int, Item]],
-               commit: Callable[[int, Rendered], None], progress: Progress, engine_kwargs: dict[str, Any],
-               ) -> None:
+               commit: Callable[[int, Rendered], None], advance: Callable[[int, float], None],
+               engine_kwargs: dict[str, Any]) -> None:
     try:
         ray: Any = importlib.import_module("ray")  # optional and only partly typed: used as Any
     except ImportError:
@@ -69,7 +69,7 @@ def run_on_ray(address: str | None, job: BookJob, pending: Sequence[tuple[int, I
             index, _, actor = running.pop(ready[0])
             rendered = ray.get(ready[0])
             commit(index, rendered)
-            progress.advance(rendered.chars, rendered.samples / SAMPLE_RATE)
+            advance(rendered.chars, rendered.samples / SAMPLE_RATE)
             submit(actor)
     finally:
         for ref in running:

@@ -8,21 +8,17 @@ directory, so a local and a Ray run produce the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..audio import FORMATS, SAMPLE_RATE, Audio, StreamEncoder, decode
+from ..audio import SAMPLE_RATE, StreamEncoder, decode
 from ..errors import InvalidOptionError
-from ..options import SynthesisOptions
 from .id3 import ChapterMark, chapter_tag
-from .sources import Item
+from .job import BookJob, Rendered, render_item
 from .store import MANIFEST, STATE_DIR, Journal, atomic_write, remove_leftovers
 
 if TYPE_CHECKING:
@@ -31,38 +27,6 @@ if TYPE_CHECKING:
 #: formats a joined file can be built from: the chapter files decode to the exact samples
 LOSSLESS = ("wav", "flac", "pcm")
 MAX_JOINED_CHAPTERS = 255  # one ID3 table of contents
-
-
-@dataclass(frozen=True)
-class BookJob:
-    items: Sequence[Item]
-    outdir: Path
-    fmt: str = "wav"
-    options: SynthesisOptions = field(default_factory=SynthesisOptions)
-    joined: str | None = None  # file name of the joined MP3 with chapter marks
-    title: str = ""
-    engine_info: dict[str, Any] = field(default_factory=dict)  # kernels and model: part of each item's key
-
-    def item_options(self, item: Item) -> SynthesisOptions:
-        return self.options.replace(**item.options)
-
-    def file_name(self, item: Item) -> str:
-        return f"{item.id}{FORMATS[self.fmt][1]}"
-
-    def key(self, item: Item) -> str:
-        """Everything the item's bytes depend on: a changed text, option or model redoes the item."""
-        material = {"text": item.text, "options": self.item_options(item).to_dict(), "format": self.fmt,
-                    "engine": self.engine_info, "version": __version__}
-        return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """One item's encoded audio (what a worker sends back)."""
-
-    data: bytes
-    samples: int
-    chars: int
 
 
 class Progress:
@@ -84,21 +48,6 @@ class Progress:
 
     def close(self) -> None:
         self._bar.close()
-
-
-def render_item(engine: Synthesizer, text: str, options: SynthesisOptions, fmt: str,
-                on_chunk: Callable[[int, float], None] | None = None) -> Rendered:
-    """Synthesize one item and encode it; ``on_chunk(chars, audio_seconds)`` after each phrase."""
-    chunks = []
-    for chunk in engine.stream(text, options=options):
-        chunks.append(chunk)
-        if on_chunk is not None:
-            on_chunk(len(chunk.text), chunk.duration)
-    audio = Audio.concatenate(chunks)
-    # SEAM (issue #15 item 1): once `synthesize(..., timestamps=True)` exists, take the item's timestamps
-    # here and return them in `Rendered`; `_commit` then writes `<id>.srt/.vtt/.json` beside the audio with
-    # `atomic_write` before the journal line, and lists them in the entry's "files".
-    return Rendered(data=audio.encode(fmt), samples=len(audio.samples), chars=len(text))
 
 
 def run_book(job: BookJob, engine: Synthesizer | None = None, *, ray_address: str | None = None,
@@ -127,7 +76,7 @@ def run_book(job: BookJob, engine: Synthesizer | None = None, *, ray_address: st
         if use_ray:
             from ._ray import run_on_ray
 
-            run_on_ray(ray_address, job, pending, commit, progress, engine_kwargs or {})
+            run_on_ray(ray_address, job, pending, commit, progress.advance, engine_kwargs or {})
         else:
             assert engine is not None
             for n, item in pending:
