@@ -147,3 +147,18 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
                                 text=True, timeout=300)
         assert result.returncode == 2 and needle in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="util-linux script not installed")
+def test_progress_bar_on_a_terminal(tmp_path: Path, installed_model: object) -> None:
+    """On a terminal (a pty made by `script`): characters/s, audio-s/s, ETA, ending at 100 %."""
+    book = tmp_path / "a.txt"
+    book.write_text("第一章\n今天天气很好。\n\n第二章\n我们去公园散步吧！\n", encoding="utf-8")
+    command = " ".join([*CLI, "book", str(book), "-o", str(tmp_path / "o"), "--kernels", "fast"])
+    log = tmp_path / "tty.log"
+    subprocess.run(["script", "-q", "-e", "-c", f"stty cols 120 rows 40; {command}", str(log)],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, timeout=300, check=True)
+    screen = log.read_text(encoding="utf-8", errors="replace")
+    assert "char/s" in screen and "audio-s/s" in screen
+    last = [line for line in screen.replace("\r", "\n").splitlines() if "char/s" in line][-1]
+    assert last.lstrip().startswith("100%"), last

@@ -55,10 +55,15 @@ def render_item(engine: Synthesizer, text: str, options: SynthesisOptions, fmt: 
                 on_chunk: Callable[[int, float], None] | None = None) -> Rendered:
     """Synthesize one item and encode it; ``on_chunk(chars, audio_seconds)`` after each phrase."""
     chunks = []
+    reported = 0  # a phrase's text is normalized (no punctuation): the rest is reported at the end
     for chunk in engine.stream(text, options=options):
         chunks.append(chunk)
         if on_chunk is not None:
-            on_chunk(len(chunk.text), chunk.duration)
+            step = min(len(chunk.text), len(text) - reported)
+            reported += step
+            on_chunk(step, chunk.duration)
+    if on_chunk is not None and reported < len(text):
+        on_chunk(len(text) - reported, 0.0)
     audio = Audio.concatenate(chunks)
     # SEAM (issue #15 item 1): once `synthesize(..., timestamps=True)` exists, take the item's timestamps
     # here and return them in `Rendered`; `_commit` then writes `<id>.srt/.vtt/.json` beside the audio with

@@ -36,7 +36,7 @@ class Progress:
         from tqdm import tqdm
 
         self._bar = tqdm(total=total_chars, initial=done_chars, unit="char", unit_scale=True, file=sys.stderr,
-                         disable=True if quiet else None, dynamic_ncols=True, smoothing=0.1)
+                         disable=True if quiet else None, smoothing=0.1)
         self._start = time.perf_counter()
         self.audio_seconds = 0.0
 
