@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
     items = read_items(args.input)
     options = SynthesisOptions.from_kwargs(**voice_kwargs(args))
     for item in items:  # a bad per-item option fails now, not hours into the run
-        options.replace(**item.options)
+        try:
+            options.replace(**item.options)
+        except InvalidOptionError as exc:
+            raise InvalidOptionError(f"item {item.id!r}: {exc.message}", field=exc.field, hint=exc.hint) from None
     # the kernels are fixed here, so Ray actors cannot pick another mode from their own environment
     engine_kwargs = {"home": args.home, "kernels": str(KernelMode.parse(args.kernels)), "threads": args.threads}
     use_ray = args.ray is not None
