@@ -70,7 +70,8 @@ def test_auto_synthesis_equals_its_per_sentence_choices(fast_engine: object) -> 
 
 def test_auto_on_a_neutral_sentence_is_the_neutral_audio(fast_engine: object) -> None:
     engine = fast_engine
-    text = "今天天气很好。"
+    text = "今天天气很好。\n我们在家里看书。"  # the paragraph pause is kept too
+    assert [c.emotion for c in autoemotion.explain(text)] == ["neutral", "neutral"]
     assert np.array_equal(engine.synthesize(text, emotion="auto").samples,  # type: ignore[attr-defined]
                           engine.synthesize(text).samples)  # type: ignore[attr-defined]
 

@@ -74,7 +74,7 @@ def sentences(text: str) -> list[str]:
     while i < len(text):
         if text[i] in _ENDS:
             end = i + 1
-            while end < len(text) and (text[end] in _ENDS - {"\n"} or text[end] in _CLOSERS):
+            while end < len(text) and (text[end] in _ENDS or text[end] in _CLOSERS):  # keeps "\n": paragraph pause
                 end += 1
             out.append(text[start:end])
             start = i = end
