@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import emotion
+from . import autoemotion, emotion
 from ._phrasejob import MAX_WINDOW_FRAMES, PhraseJob, PlannedPhrase
 from .acoustic import AcousticModel, PhonemeControls
 from .audio import SAMPLE_RATE, Audio, AudioChunk
@@ -43,7 +43,7 @@ from .frontend import (
     preload,
 )
 from .models.store import ACOUSTIC_FILE, MAPPER_FILE, VOCODER_FILE, InstalledModel, ModelStore
-from .options import SynthesisOptions
+from .options import AUTO_EMOTION, SynthesisOptions
 from .runtime import KernelMode, limit_blas_threads, release_free_memory
 from .timestamps import phrase_timestamps
 from .vocoder import CONTEXT_FRAMES, Vocoder
@@ -251,11 +251,16 @@ class Synthesizer:
 
             start = time.perf_counter()
             for phrase, phrase_options in plan_ssml(text, opts, self.frontend):
+                if phrase_options.emotion == AUTO_EMOTION:  # in SSML, auto is decided per phrase
+                    phrase_options = autoemotion.resolve(phrase.text + phrase.final_punct, phrase_options)
                 yield self._planned(phrase, phrase_options, time.perf_counter() - start)
                 start = time.perf_counter()
             return
+        # auto: one frontend call per sentence, each with the options chosen for it (other requests keep
+        # their blocks, so their audio is unchanged); the pieces join back to the text, so offsets add up
+        blocks = autoemotion.plan(text, opts) if opts.emotion == AUTO_EMOTION else [(b, opts) for b in _blocks(text)]
         offset = 0
-        for block in _blocks(text):
+        for block, block_opts in blocks:
             block_offset, offset = offset, offset + len(block)
             start = time.perf_counter()
             try:
@@ -269,7 +274,7 @@ class Synthesizer:
             pause = PARAGRAPH_PAUSE_MS if block.endswith("\n") else PAUSE_MS.get(last.final_punct, PAUSE_MS["。"])
             phrases[-1] = replace(last, pause_ms=max(last.pause_ms, pause))
             for phrase in phrases:
-                yield self._planned(phrase, opts, elapsed, block_offset)
+                yield self._planned(phrase, block_opts, elapsed, block_offset)
 
     def _planned(self, phrase: Phrase, opts: SynthesisOptions, frontend_seconds: float,
                  offset: int = 0) -> PlannedPhrase:

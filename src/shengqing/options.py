@@ -14,6 +14,8 @@ PITCH_RANGE = (-6.0, 6.0)  # measured natural range −4…+6 st; beyond −6 th
 VOLUME_RANGE = (0.0, 2.0)
 
 #: emotion presets (their parameters are in :mod:`shengqing.emotion`) and the other names accepted for them
+#: ``emotion="auto"``: chosen per sentence from the text (:mod:`shengqing.autoemotion`)
+AUTO_EMOTION = "auto"
 EMOTIONS = ("neutral", "happy", "sad", "angry", "fear", "hate", "surprise", "gentle", "serious")
 ALIASES = {
     "disgust": "hate", "中性": "neutral", "开心": "happy", "高兴": "happy", "悲伤": "sad", "难过": "sad",
@@ -28,7 +30,7 @@ def canonical_emotion(name: str) -> str:
     key = ALIASES.get(key, key)
     if key not in EMOTIONS:
         raise InvalidOptionError(f"unknown emotion {name!r}", field="emotion", value=name,
-                                 hint=f"use one of: {', '.join(EMOTIONS)} (or a Chinese alias)")
+                                 hint=f"use one of: {', '.join(EMOTIONS)}, auto (or a Chinese alias)")
     return key
 
 
@@ -53,7 +55,9 @@ class SynthesisOptions:
     """What one request may change. Defaults give the natural neutral voice.
 
     * ``speed`` 0.5–2.0: 1.0 natural, 2.0 twice as fast.
-    * ``emotion`` a preset name or alias (``shengqing emotions`` lists them), ``intensity`` 0.0–2.0.
+    * ``emotion`` a preset name or alias (``shengqing emotions`` lists them), or ``"auto"`` (chosen per
+      sentence from the text, see :mod:`shengqing.autoemotion`); ``intensity`` 0.0–2.0 (with ``auto``, a
+      factor on the chosen intensity).
     * ``pitch`` in semitones −6…+6 (natural −4…+6), ``volume`` a linear gain 0.0–2.0 (a limiter prevents
       clipping).
     """
@@ -71,7 +75,8 @@ class SynthesisOptions:
         object.__setattr__(self, "volume", _number("volume", self.volume, VOLUME_RANGE))
         if not isinstance(self.emotion, str):
             raise InvalidOptionError("emotion must be a string", field="emotion", value=self.emotion)
-        object.__setattr__(self, "emotion", canonical_emotion(self.emotion))
+        auto = self.emotion.strip().lower() == AUTO_EMOTION
+        object.__setattr__(self, "emotion", AUTO_EMOTION if auto else canonical_emotion(self.emotion))
 
     @classmethod
     def from_kwargs(cls, **options: Any) -> SynthesisOptions:

@@ -76,7 +76,7 @@ def test_method_names_do_not_grow_the_metrics(client: httpx.Client) -> None:
 
 def test_openapi_declares_enums_ranges_and_security() -> None:
     from shengqing import emotion
-    from shengqing.options import PITCH_RANGE, SPEED_RANGE
+    from shengqing.options import AUTO_EMOTION, PITCH_RANGE, SPEED_RANGE
     from shengqing.server import Settings, create_app
 
     doc = create_app(Settings(api_keys=("k",))).openapi()
@@ -87,7 +87,7 @@ def test_openapi_declares_enums_ranges_and_security() -> None:
     fields = tts["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert (fields["speed"]["minimum"], fields["speed"]["maximum"]) == SPEED_RANGE
     assert (fields["pitch"]["minimum"], fields["pitch"]["maximum"]) == PITCH_RANGE
-    assert set(fields["emotion"]["enum"]) == set(emotion.EMOTIONS) | set(emotion.ALIASES)
+    assert set(fields["emotion"]["enum"]) == set(emotion.EMOTIONS) | {AUTO_EMOTION} | set(emotion.ALIASES)
     assert "aac" not in fields["format"]["enum"] and "wav" in fields["format"]["enum"]
     speech = doc["paths"]["/v1/audio/speech"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert speech["properties"]["stream_format"]["enum"] == ["audio", "sse"]

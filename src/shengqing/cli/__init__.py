@@ -1,4 +1,4 @@
-"""Command-line interface: ``shengqing say|phonemize|voices|models|emotions|eval|serve|verify|bench``.
+"""Command-line interface: ``shengqing say|book|phonemize|voices|models|emotions|eval|serve|verify|bench``.
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; errors are printed as one
 readable line, never a traceback, with the exit codes of :data:`EXIT_CODES` (docs/cli.md).
@@ -18,7 +18,7 @@ from .._version import __version__
 from ..errors import ShengqingError
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMAND_MODULES = ("say", "phonemize", "voices", "models", "emotions", "evaluate", "serve", "verify", "bench")
+COMMAND_MODULES = ("say", "book", "phonemize", "voices", "models", "emotions", "evaluate", "serve", "verify", "bench")
 
 #: the documented exit codes (docs/cli.md); ``verify`` and ``eval`` add 1 for a failed check
 EXIT_OK = 0

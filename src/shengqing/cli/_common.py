@@ -23,7 +23,8 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--rate", default=None, metavar="RATE",
                        help="edge-tts style speed: +10%%, -25%% (or a factor like 1.2); instead of --speed")
     group.add_argument("--emotion", default=None,
-                       help="neutral, happy, sad, angry, fear, hate, surprise, gentle, serious (or 开心 …)")
+                       help="neutral, happy, sad, angry, fear, hate, surprise, gentle, serious (or 开心 …), or auto: "
+                            "chosen per sentence from the text")
     group.add_argument("--intensity", type=float, default=None,
                        help="emotion strength 0.0–2.0 (default 1.0; 0 = neutral, 2 = caricature)")
     group.add_argument("--pitch", default=None, metavar="PITCH",

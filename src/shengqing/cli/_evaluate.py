@@ -1,4 +1,5 @@
-"""``shengqing eval polyphone FILE.sent FILE.lb`` and ``shengqing eval tn FILE``: score the frontend."""
+"""``shengqing eval polyphone FILE.sent FILE.lb``, ``shengqing eval tn FILE`` (the frontend) and
+``shengqing eval emotion FILE`` (automatic emotion)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tn.add_argument("--baseline", action="store_true", help="also score the bare wetext normalizer")
     tn.add_argument("--errors", type=int, default=0, help="print up to N wrong cases")
     tn.set_defaults(run=run_tn)
+    emo = tasks.add_parser("emotion", help="accuracy of emotion=auto per class, with the majority-class baseline",
+                           description="Score emotion=auto on FILE: TSV of a sentence and its label (a preset "
+                           "name, alias, or DUTIR class 乐 好 怒 哀 惧 恶 惊), optionally with a header naming "
+                           "'text' and 'label' columns.")
+    emo.add_argument("file", type=Path, help="labelled TSV")
+    emo.add_argument("--errors", type=int, default=0, help="print up to N wrong sentences with the reason")
+    emo.set_defaults(run=run_emotion)
 
 
 def run_polyphone(args: argparse.Namespace) -> int:
@@ -59,5 +67,30 @@ def run_tn(args: argparse.Namespace) -> int:
         out = normalize(case.written)
         if tneval.fold(out) != tneval.fold(case.spoken):
             print(f"  [{case.category}] {case.written} -> {out}  (expected {case.spoken})")
+            shown += 1
+    return 0
+
+
+def run_emotion(args: argparse.Namespace) -> int:
+    from ..autoemotion import explain
+    from ..emotioneval import load, score
+    from ..errors import ShengqingError
+
+    try:
+        items = load(args.file)
+    except OSError as exc:
+        raise ShengqingError(f"cannot read {args.file}: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise ShengqingError(f"{args.file} is not UTF-8 text") from None
+    result = score(items)
+    print(result.format())
+    shown = 0
+    for text, gold in items:
+        if shown >= args.errors:
+            break
+        choices = explain(text)
+        got = next((c for c in choices if c.emotion != "neutral"), choices[0]) if choices else None
+        if got is not None and got.emotion != gold:
+            print(f"  gold {gold:8} got {got.emotion:8} {text}  [{got.reason()}]")
             shown += 1
     return 0

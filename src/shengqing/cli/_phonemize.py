@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--ssml", action="store_true", help="treat the text as SSML (auto when it starts <speak>)")
     parser.add_argument("--lexicon", type=Path, default=None, help="user pronunciation dictionary")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--emotion", choices=("auto",), default=None,
+                        help="auto: also show the emotion chosen for each sentence and why")
     parser.set_defaults(run=run)
 
 
@@ -42,10 +44,21 @@ def run(args: argparse.Namespace) -> int:
             print(_format_ssml(text, phrases))
         return 0
     trace = frontend.analyze(text)
+    choices = None
+    if args.emotion == "auto":
+        from ..autoemotion import explain
+
+        choices = explain(text)
     if args.json:
-        print(json.dumps(asdict(trace), ensure_ascii=False, indent=2, default=str))
+        body = asdict(trace)
+        if choices is not None:
+            body["emotion"] = [{**asdict(c), "reason": c.reason()} for c in choices]
+        print(json.dumps(body, ensure_ascii=False, indent=2, default=str))
     else:
         print(trace.format())
+        for choice in choices or ():
+            print(f"emotion: {choice.emotion} {choice.intensity:g}  {choice.sentence.strip()}  "
+                  f"[{choice.reason()}]")
     return 0
 
 

@@ -16,6 +16,7 @@ from ..audio import FORMAT_ALIASES, FORMATS, normalize_format
 from ..errors import InvalidOptionError
 from ..options import (
     ALIASES,
+    AUTO_EMOTION,
     EMOTIONS,
     INTENSITY_RANGE,
     PITCH_RANGE,
@@ -80,7 +81,7 @@ def _choices(*names: str) -> dict[str, JsonValue]:
     return {"enum": list(dict.fromkeys(names))}
 
 
-_EMOTION_NAMES = (*EMOTIONS, *ALIASES)
+_EMOTION_NAMES = (*EMOTIONS, AUTO_EMOTION, *ALIASES)
 _FORMAT_NAMES = (*FORMATS, *FORMAT_ALIASES)
 
 
@@ -90,7 +91,8 @@ class _Body(BaseModel):
     voice: StrictStr | None = Field(None, description=f"voice name (default {DEFAULT_VOICE})",
                                     json_schema_extra=_choices(*VOICES, *VOICE_ALIASES, *OPENAI_VOICES))
     emotion: StrictStr | None = Field(None, description="neutral, happy, sad, angry, fear, hate, surprise, "
-                                                        "gentle, serious (or a Chinese alias such as 开心)",
+                                                        "gentle, serious (or a Chinese alias such as 开心), or "
+                                                        "auto (chosen per sentence from the text)",
                                       json_schema_extra=_choices(*_EMOTION_NAMES))
     intensity: Number | None = Field(None, description="emotion strength 0.0–2.0 (default 1.0)",
                                      json_schema_extra=_range(INTENSITY_RANGE))
