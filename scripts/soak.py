@@ -321,29 +321,59 @@ def request_counts(url: str) -> tuple[Counter[str], Counter[str]]:
     return counts, by_route
 
 
-def sigkill_worker() -> dict[str, Any]:
-    """Kill one worker of a 2-worker server; seconds until its replacement has loaded the model."""
+def sigkill_worker(kills: int = 5) -> dict[str, Any]:
+    """Kill a worker of a 2-worker server ``kills`` times (waiting for each replacement); for each kill the
+    seconds until the replacement is ready, the load average then, and the replacement's own breakdown
+    (process start → app, model load, warm-up) from its "ready" log line."""
+    import re
+
+    ready_line = re.compile(r" ready: model .*?\(process start → app ([\d.?]+)(?: s)?, model load ([\d.]+) s, "
+                            r"warm-up ([\d.]+) s\)")
     with Server({}, "--workers", "2", "--log-level", "info") as server:
         deadline = time.monotonic() + 120
         while server.log_text().count(" ready: model ") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        workers = [pid for pid in children(server.process.pid) if b"spawn_main" in cmdline(pid)]
-        victim = max(workers)
-        killed = time.monotonic()
-        os.kill(victim, signal.SIGKILL)
-        failures = 0
-        replaced = None
-        while time.monotonic() - killed < 60:
-            try:
-                failures += httpx.get(server.url + "/readyz", timeout=2).status_code != 200
-            except httpx.HTTPError:
-                failures += 1
-            if server.log_text().count(" ready: model ") >= 3:
-                replaced = time.monotonic() - killed
-                break
-            time.sleep(0.05)
-        return {"workers": len(workers), "replaced_ready_after_s": round(replaced, 2) if replaced else None,
-                "readyz_failures_meanwhile": failures}
+        rounds = []
+        for _ in range(kills):
+            workers = worker_pids(server.process.pid)
+            before = server.log_text().count(" ready: model ")
+            load = os.getloadavg()[0]
+            killed = time.monotonic()
+            os.kill(max(workers), signal.SIGKILL)
+            failures = 0
+            replaced = None
+            while time.monotonic() - killed < 60:
+                try:
+                    failures += httpx.get(server.url + "/readyz", timeout=2).status_code != 200
+                except httpx.HTTPError:
+                    failures += 1
+                if server.log_text().count(" ready: model ") > before:
+                    replaced = time.monotonic() - killed
+                    break
+                time.sleep(0.05)
+            found = ready_line.findall(server.log_text())
+            app, model, warm = found[-1] if len(found) > before else ("?", "?", "?")
+            rounds.append({"ready_after_s": round(replaced, 2) if replaced else None, "load_average": round(load, 1),
+                           "process_start_to_app_s": app, "model_load_s": model, "warm_up_s": warm,
+                           "readyz_failures": failures})
+            time.sleep(1)
+        times = [r["ready_after_s"] for r in rounds if r["ready_after_s"] is not None]
+        return {"workers": 2, "kills": kills, "rounds": rounds,
+                "median_ready_after_s": round(statistics.median(times), 2) if times else None,
+                "replaced_ready_after_s": max(times) if times else None,
+                "readyz_failures_meanwhile": sum(r["readyz_failures"] for r in rounds)}
+
+
+def worker_pids(root: int) -> list[int]:
+    """uvicorn's workers: spawned children (``spawn_main``), or children of the fork server."""
+    found = []
+    for pid in children(root):
+        line = cmdline(pid)
+        if b"spawn_main" in line:
+            found.append(pid)
+        elif b"forkserver" in line:
+            found.extend(children(pid))
+    return found
 
 
 def drain(grace: float = 30.0, requests: int = 4) -> dict[str, Any]:

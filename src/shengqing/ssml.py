@@ -55,7 +55,12 @@ def _error(message: str, line: int, column: int) -> SSMLError:
 
 def parse(text: str) -> Node:
     """Parse ``text`` into a tree of :class:`Node` (root ``speak``), refusing DTDs and entities."""
-    data = text.encode("utf-8")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: expat takes UTF-8 only
+        raise SSMLError(f"the SSML document is not valid Unicode text: a lone surrogate "
+                        f"{text[exc.start]!r} at character {exc.start + 1}", field="text",
+                        hint="send UTF-8 text; surrogates must come in pairs") from None
     if len(data) > MAX_SSML_BYTES:
         raise SSMLError(f"SSML document is {len(data)} bytes, the limit is {MAX_SSML_BYTES}", field="text",
                         hint="split the document into several requests")
