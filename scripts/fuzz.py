@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -39,7 +41,7 @@ from fuzz_strategies import fuzz_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_SYNTHESIZED_BYTES = 600  # request bodies longer than this are never picked for real synthesis
-BATCH = 2_500  # strings per hypothesis run (a fresh seed each): bounds hypothesis's own bookkeeping
+BATCH = 1_000  # strings per hypothesis run (a fresh seed each): bounds hypothesis's own bookkeeping
 
 
 class Unexpected(Exception):
@@ -343,6 +345,15 @@ def run(strings: int, seed: int = 0, synthesize_every: int = 1000, progress: boo
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
 
+    def write_checkpoint(*_: object) -> None:
+        if checkpoint is not None:
+            raw = [{"layer": f.layer, "failure": f.signature, "inputs": f.count, "minimal": f.text,
+                    "detail": f.detail} for f in tally.failures.values()]
+            checkpoint.write_text(json.dumps(summary(raw)), encoding="utf-8")
+
+    if checkpoint is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGUSR1, write_checkpoint)  # `kill -USR1`: the figures so far, now
+
     batch = 0
     while fed < strings:
         size = min(BATCH, strings - fed)
@@ -350,10 +361,7 @@ def run(strings: int, seed: int = 0, synthesize_every: int = 1000, progress: boo
                              suppress_health_check=list(HealthCheck))(given(fuzz_text())(feed))
         with_seed(seed * 1000 + batch)(run_batch)()
         batch += 1
-        if checkpoint is not None:
-            raw = [{"layer": f.layer, "failure": f.signature, "inputs": f.count, "minimal": f.text,
-                    "detail": f.detail} for f in tally.failures.values()]
-            checkpoint.write_text(json.dumps(summary(raw)), encoding="utf-8")
+        write_checkpoint()
     failures = []
     for (layer, signature), failure in tally.failures.items():
         def same(candidate: str, layer: str = layer, signature: str = signature) -> bool:

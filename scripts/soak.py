@@ -351,17 +351,37 @@ def sigkill_worker(kills: int = 5) -> dict[str, Any]:
                     replaced = time.monotonic() - killed
                     break
                 time.sleep(0.05)
+            new = [pid for pid in worker_pids(server.process.pid) if pid not in workers]
             found = ready_line.findall(server.log_text())
             app, model, warm = found[-1] if len(found) > before else ("?", "?", "?")
             rounds.append({"ready_after_s": round(replaced, 2) if replaced else None, "load_average": round(load, 1),
+                           "replacement_cpu_s": round(cpu_seconds(new[0]), 2) if new else None,
+                           "forked": bool(new) and _forked(new[0]),
                            "process_start_to_app_s": app, "model_load_s": model, "warm_up_s": warm,
                            "readyz_failures": failures})
             time.sleep(1)
         times = [r["ready_after_s"] for r in rounds if r["ready_after_s"] is not None]
+        cpu = [r["replacement_cpu_s"] for r in rounds if r["replacement_cpu_s"] is not None]
         return {"workers": 2, "kills": kills, "rounds": rounds,
+                "median_replacement_cpu_s": round(statistics.median(cpu), 2) if cpu else None,
                 "median_ready_after_s": round(statistics.median(times), 2) if times else None,
                 "replaced_ready_after_s": max(times) if times else None,
                 "readyz_failures_meanwhile": sum(r["readyz_failures"] for r in rounds)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _forked(pid: int) -> bool:
+    """Whether ``pid`` was forked from a multiprocessing fork server."""
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError):
+        return False
+    return b"forkserver" in cmdline(parent)
 
 
 def worker_pids(root: int) -> list[int]:
@@ -403,6 +423,14 @@ def drain(grace: float = 30.0, requests: int = 4) -> dict[str, Any]:
                 "completed": sum(1 for status, _ in results if status == 200)}
 
 
+def with_fuzz(results: dict[str, Any]) -> dict[str, Any]:
+    """The soak's figures plus those of the last full fuzz run (``./run.sh fuzz``), when there is one."""
+    path = ROOT / "benchmarks" / "results" / "fuzz.json"
+    if not path.is_file():
+        return results
+    return {**results, "fuzz": json.loads(path.read_text(encoding="utf-8"))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="reduced run (seconds; no schemathesis)")
@@ -415,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the JSON")
     args = parser.parse_args(argv)
     if args.report_only:
-        args.doc.write_text(report(json.loads(args.out.read_text(encoding="utf-8"))), encoding="utf-8")
+        args.doc.write_text(report(with_fuzz(json.loads(args.out.read_text(encoding="utf-8")))),
+                            encoding="utf-8")
         return 0
     quick = args.quick
     phases = {
@@ -440,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     if not quick:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        args.doc.write_text(report(results), encoding="utf-8")
+        args.doc.write_text(report(with_fuzz(results)), encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False))
     return 0
 

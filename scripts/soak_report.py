@@ -33,10 +33,27 @@ def report(results: dict[str, Any]) -> str:
                      f"requests, 0 5xx | {s['requests']} requests, {s['server_errors']} 5xx "
                      f"{s['server_errors_by_route'] or ''}; statuses {s['statuses']}"
                      + (f"; {s['note']}" if s.get("note") else "") + " |")
-    if k:
+    if k and "rounds" in k:
+        rounds = k["rounds"]
+        loads = sorted(r["load_average"] for r in rounds)
+        lines.append(f"| SIGKILL one of {k['workers']} workers, {k['kills']} times | replaced and ready ≤ 5 s | "
+                     f"median {k['median_ready_after_s']} s, worst {k['replaced_ready_after_s']} s at load "
+                     f"average {loads[0]}–{loads[-1]} on 2 cores; the replacement's CPU until ready: median "
+                     f"{k['median_replacement_cpu_s']} s (its own breakdown: see below); /readyz failures "
+                     f"meanwhile: {k['readyz_failures_meanwhile']} (the surviving worker answers) |")
+    elif k:
         lines.append(f"| SIGKILL one of {k['workers']} workers | replaced and ready ≤ 5 s | "
                      f"{k['replaced_ready_after_s']} s; /readyz failures meanwhile: "
                      f"{k['readyz_failures_meanwhile']} |")
+    f = results.get("fuzz", {})
+    if f:
+        http = f["outcomes"].get("http", {})
+        lines.append(f"| hypothesis: {f['strings']:,} generated strings ({f['distinct']:,} distinct; seed "
+                     f"{f['seed']}) through the frontend, the SSML parser, the request models and the HTTP app "
+                     f"(`scripts/fuzz.py`) | 0 5xx, 0 unexpected exceptions | {f['unexpected']} unexpected, "
+                     f"{sum(v for s, v in http.items() if s.startswith('5'))} 5xx in {f['http_requests']:,} HTTP "
+                     f"requests ({f['synthesized']} synthesized for real); {f['seconds'] / 60:.0f} min on "
+                     f"{f.get('jobs', 1)} processes, {f['cpu_seconds'] / 60:.0f} CPU-min |")
     if d:
         lines.append(f"| SIGTERM with {len(d['results'])} requests in flight (grace {d['grace_s']:g} s) | all "
                      f"shorter than the grace complete | {d['completed']}/{len(d['results'])} completed "
