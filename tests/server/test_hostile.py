@@ -128,3 +128,17 @@ def test_the_documented_option_ranges_are_the_enforced_ones() -> None:
         found = re.search(r"(−?\d+(?:\.\d+)?) ?[…–] ?(−?\d+(?:\.\d+)?)", row)
         assert found, row
         assert (float(found[1].replace("−", "-")), float(found[2].replace("−", "-"))) == (low, high), row
+
+
+def test_every_route_is_documented() -> None:
+    """Issue 14: ``/v1/ui-config`` and ``/docs-assets/*`` were served, unauthenticated, but not documented
+    (and FastAPI's default ``/redoc`` page, which loads its script from a CDN, was served too)."""
+    from shengqing.server import Settings, create_app
+
+    from .conftest import ROOT
+
+    app = create_app(Settings(warm_up=False, model_watch=0))
+    paths = set(app.openapi()["paths"]) | {route.path for route in app.routes if getattr(route, "path", "")}
+    table = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    undocumented = sorted(path for path in paths if f"`{path}`" not in table and f"`{path}/*`" not in table)
+    assert undocumented == []
