@@ -290,9 +290,12 @@ def run(strings: int, seed: int = 0, synthesize_every: int = 1000, progress: boo
         checkpoint: Path | None = None) -> dict[str, Any]:
     """Feed ``strings`` generated strings to every layer; after each batch the figures so far are written
     to ``checkpoint`` (a stopped run still says how far it got)."""
+    import warnings
+
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as with_seed
 
+    warnings.simplefilter("error", RuntimeWarning)  # as in the test suite: a NaN on the way is a failure
     layers = Layers(synthesize_every)
     tally = Tally()
     checks: dict[str, Callable[[str, int], str]] = {

@@ -10,6 +10,7 @@ and column.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -158,6 +159,8 @@ def parse_pitch(value: str, current: float) -> float:
     if not match:
         raise ValueError(f"pitch {value!r} is not a word (x-low…x-high) or a number with st, Hz or %")
     number, unit = float(match.group(1)), match.group(2)
+    if not math.isfinite(number):  # hundreds of digits: log2(inf) would make the pitch NaN
+        raise ValueError(f"pitch {_brief(value)!r} is far out of range")
     relative = value[0] in "+-"
     if unit == "st":
         delta = number if relative else number - current
