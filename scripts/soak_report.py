@@ -53,7 +53,8 @@ def report(results: dict[str, Any]) -> str:
                      f"(`scripts/fuzz.py`) | 0 5xx, 0 unexpected exceptions | {f['unexpected']} unexpected, "
                      f"{sum(v for s, v in http.items() if s.startswith('5'))} 5xx in {f['http_requests']:,} HTTP "
                      f"requests ({f['synthesized']} synthesized for real); {f['seconds'] / 60:.0f} min on "
-                     f"{f.get('jobs', 1)} processes, {f['cpu_seconds'] / 60:.0f} CPU-min |")
+                     f"{f.get('jobs', 1)} processes, {f['cpu_seconds'] / 60:.0f} CPU-min"
+                     + (f"; {f['note']}" if f.get("note") else "") + " |")
     if d:
         lines.append(f"| SIGTERM with {len(d['results'])} requests in flight (grace {d['grace_s']:g} s) | all "
                      f"shorter than the grace complete | {d['completed']}/{len(d['results'])} completed "
@@ -116,7 +117,12 @@ def _fuzz_details(f: dict[str, Any]) -> list[str]:
               "surrogate in an SSML document made `ssml.parse` raise a bare `UnicodeEncodeError` (minimal repro "
               "`'\\udd2e'`; reached from `Synthesizer.synthesize`, `silence_ms` and the server's budget check) — "
               "now an `SSMLError` naming `text` (`tests/test_ssml.py::"
-              "test_a_lone_surrogate_is_an_ssml_error_not_a_unicode_crash`). A 504 seen once in a 4,000-string "
+              "test_a_lone_surrogate_is_an_ssml_error_not_a_unicode_crash`). During the run above a process "
+              "printed a NumPy `RuntimeWarning` that the harness did not count then: a `<prosody pitch>` of "
+              "hundreds of digits in Hz or % overflowed to inf and gave the phrase a NaN pitch — now an "
+              "`SSMLError` (`tests/test_ssml.py::test_a_pitch_too_large_for_a_float_is_an_ssml_error_not_nan`), "
+              "and the harness treats a `RuntimeWarning` as a failure, as the test suite does. A 504 seen once "
+              "in a 4,000-string "
               "trial was a real synthesis of a 1,700-character text of 400-digit numbers that outran a 120 s "
               "timeout at load average 14; the run now synthesizes for real only request bodies of at most 600 "
               "bytes, with a 600 s timeout."]
