@@ -9,8 +9,8 @@ import pytest
 
 from shared_helpers import load_script
 
-#: CPU seconds a replacement may use until ready. Spawned (before the fork server) it used 1.6–2.3 s
-#: (imports, the frontend's dictionaries, model, warm-up); forked from the fork server 0.9–1.1 s, nearly
+#: CPU seconds a replacement may use until ready. Spawned (before the fork server) it used 1.6–2.6 s
+#: (imports, the frontend's dictionaries, model, warm-up); forked from the fork server 0.8–1.1 s, nearly
 #: all of it the interpreters' first runs (measured, see docs/reliability.md).
 MAX_REPLACEMENT_CPU_S = 1.4
 
