@@ -3,7 +3,8 @@
 #   ./run.sh serve   set up .venv, dependencies and the voice model, then start the HTTP service
 #   ./run.sh test    set up everything the tests need, then run lint, type checks and the whole test suite
 # Other: ./run.sh setup | bench [--quick] | say TEXT... | lock [--upgrade] | image-test | compose-test | bundle [--platform TAG]
-#        | soak [--quick] (reliability harness → docs/reliability.md) | cross-platform (docs/platforms.md)
+#        | soak [--quick] (reliability harness → docs/reliability.md) | fuzz [--strings N --jobs N] (hypothesis
+#        strings through every text-taking layer → docs/reliability.md) | cross-platform (docs/platforms.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -75,6 +76,9 @@ case "${1:-}" in
   compose-test) shift; setup dev; exec "$VENV/bin/python" deploy/compose_test.py "$@" ;;  # + docker-compose
   bundle) shift; setup; exec "$VENV/bin/python" deploy/bundle.py "$@" ;;  # [--platform manylinux_2_28_aarch64]
   soak) shift; setup dev; exec "$VENV/bin/python" scripts/soak.py --schemathesis "$VENV/bin/schemathesis" "$@" ;;
+  fuzz) shift; setup dev  # 100,000 hypothesis strings through frontend, SSML, models and HTTP (nice'd; see docs/reliability.md)
+    status=0; nice -n 5 "$VENV/bin/python" scripts/fuzz.py --out benchmarks/results/fuzz.json "$@" || status=$?
+    "$VENV/bin/python" scripts/soak.py --report-only; exit $status ;;
   cross-platform) shift; apt_install qemu-user-static binfmt-support debootstrap; setup dev; exec nice -n 10 "$VENV/bin/python" scripts/platforms/matrix.py "$@" ;;
-  *) echo "usage: ./run.sh serve|test|setup|bench|say|lock|image-test|compose-test|bundle|soak|cross-platform" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh serve|test|setup|bench|say|lock|image-test|compose-test|bundle|soak|fuzz|cross-platform" >&2; exit 2 ;;
 esac

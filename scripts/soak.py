@@ -321,29 +321,79 @@ def request_counts(url: str) -> tuple[Counter[str], Counter[str]]:
     return counts, by_route
 
 
-def sigkill_worker() -> dict[str, Any]:
-    """Kill one worker of a 2-worker server; seconds until its replacement has loaded the model."""
+def sigkill_worker(kills: int = 5) -> dict[str, Any]:
+    """Kill a worker of a 2-worker server ``kills`` times (waiting for each replacement); for each kill the
+    seconds until the replacement is ready, the load average then, and the replacement's own breakdown
+    (process start → app, model load, warm-up) from its "ready" log line."""
+    import re
+
+    ready_line = re.compile(r" ready: model .*?\(process start → app ([\d.?]+)(?: s)?, model load ([\d.]+) s, "
+                            r"warm-up ([\d.]+) s\)")
     with Server({}, "--workers", "2", "--log-level", "info") as server:
         deadline = time.monotonic() + 120
         while server.log_text().count(" ready: model ") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        workers = [pid for pid in children(server.process.pid) if b"spawn_main" in cmdline(pid)]
-        victim = max(workers)
-        killed = time.monotonic()
-        os.kill(victim, signal.SIGKILL)
-        failures = 0
-        replaced = None
-        while time.monotonic() - killed < 60:
-            try:
-                failures += httpx.get(server.url + "/readyz", timeout=2).status_code != 200
-            except httpx.HTTPError:
-                failures += 1
-            if server.log_text().count(" ready: model ") >= 3:
-                replaced = time.monotonic() - killed
-                break
-            time.sleep(0.05)
-        return {"workers": len(workers), "replaced_ready_after_s": round(replaced, 2) if replaced else None,
-                "readyz_failures_meanwhile": failures}
+        rounds = []
+        for _ in range(kills):
+            workers = worker_pids(server.process.pid)
+            before = server.log_text().count(" ready: model ")
+            load = os.getloadavg()[0]
+            killed = time.monotonic()
+            os.kill(max(workers), signal.SIGKILL)
+            failures = 0
+            replaced = None
+            while time.monotonic() - killed < 120:  # a loaded 2-core machine can take this long
+                try:
+                    failures += httpx.get(server.url + "/readyz", timeout=2).status_code != 200
+                except httpx.HTTPError:
+                    failures += 1
+                if server.log_text().count(" ready: model ") > before:
+                    replaced = time.monotonic() - killed
+                    break
+                time.sleep(0.05)
+            new = [pid for pid in worker_pids(server.process.pid) if pid not in workers]
+            found = ready_line.findall(server.log_text())
+            app, model, warm = found[-1] if len(found) > before else ("?", "?", "?")
+            rounds.append({"ready_after_s": round(replaced, 2) if replaced else None, "load_average": round(load, 1),
+                           "replacement_cpu_s": round(cpu_seconds(new[0]), 2) if new else None,
+                           "forked": bool(new) and _forked(new[0]),
+                           "process_start_to_app_s": app, "model_load_s": model, "warm_up_s": warm,
+                           "readyz_failures": failures})
+            time.sleep(1)
+        times = [r["ready_after_s"] for r in rounds if r["ready_after_s"] is not None]
+        cpu = [r["replacement_cpu_s"] for r in rounds if r["replacement_cpu_s"] is not None]
+        return {"workers": 2, "kills": kills, "rounds": rounds,
+                "median_replacement_cpu_s": round(statistics.median(cpu), 2) if cpu else None,
+                "median_ready_after_s": round(statistics.median(times), 2) if times else None,
+                "replaced_ready_after_s": max(times) if times else None,
+                "readyz_failures_meanwhile": sum(r["readyz_failures"] for r in rounds)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _forked(pid: int) -> bool:
+    """Whether ``pid`` was forked from a multiprocessing fork server."""
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError):
+        return False
+    return b"forkserver" in cmdline(parent)
+
+
+def worker_pids(root: int) -> list[int]:
+    """uvicorn's workers: spawned children (``spawn_main``), or children of the fork server."""
+    found = []
+    for pid in children(root):
+        line = cmdline(pid)
+        if b"spawn_main" in line:
+            found.append(pid)
+        elif b"forkserver" in line:
+            found.extend(children(pid))
+    return found
 
 
 def drain(grace: float = 30.0, requests: int = 4) -> dict[str, Any]:
@@ -373,6 +423,14 @@ def drain(grace: float = 30.0, requests: int = 4) -> dict[str, Any]:
                 "completed": sum(1 for status, _ in results if status == 200)}
 
 
+def with_fuzz(results: dict[str, Any]) -> dict[str, Any]:
+    """The soak's figures plus those of the last full fuzz run (``./run.sh fuzz``), when there is one."""
+    path = ROOT / "benchmarks" / "results" / "fuzz.json"
+    if not path.is_file():
+        return results
+    return {**results, "fuzz": json.loads(path.read_text(encoding="utf-8"))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="reduced run (seconds; no schemathesis)")
@@ -385,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the JSON")
     args = parser.parse_args(argv)
     if args.report_only:
-        args.doc.write_text(report(json.loads(args.out.read_text(encoding="utf-8"))), encoding="utf-8")
+        args.doc.write_text(report(with_fuzz(json.loads(args.out.read_text(encoding="utf-8")))),
+                            encoding="utf-8")
         return 0
     quick = args.quick
     phases = {
@@ -410,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     if not quick:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        args.doc.write_text(report(results), encoding="utf-8")
+        args.doc.write_text(report(with_fuzz(results)), encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False))
     return 0
 

@@ -139,3 +139,24 @@ def test_engine_synthesizes_ssml(engine: object) -> None:
     audio = engine.synthesize(doc)  # type: ignore[attr-defined]
     plain = engine.synthesize("你好再见。")  # type: ignore[attr-defined]
     assert audio.duration > plain.duration
+
+
+@pytest.mark.parametrize("doc", ["\udd2e", "<speak>\ud800你好</speak>", "<speak\udd2e"])
+def test_a_lone_surrogate_is_an_ssml_error_not_a_unicode_crash(doc: str, frontend: Frontend) -> None:
+    """Found by scripts/fuzz.py: ``parse`` encoded the document to UTF-8 unguarded, so a Python caller (or
+    the server's budget check, for any route that lets one through) got a bare UnicodeEncodeError."""
+    for step in (parse, silence_ms, lambda d: plan(d, frontend)):
+        with pytest.raises(SSMLError) as info:
+            step(doc)
+        assert info.value.field == "text" and "surrogate" in info.value.message
+
+
+@pytest.mark.parametrize("pitch", ["1" + "0" * 400 + "Hz", "+1" + "0" * 400 + "%", "1" + "0" * 400 + "%"])
+def test_a_pitch_too_large_for_a_float_is_an_ssml_error_not_nan(pitch: str, frontend: Frontend) -> None:
+    """Found by scripts/fuzz.py: a 400-digit Hz or % pitch overflowed to inf, log2(inf) gave NaN (a
+    RuntimeWarning on the way) and the phrase got a NaN pitch."""
+    with pytest.raises(ValueError, match="far out of range"):
+        parse_pitch(pitch, 0.0)
+    with pytest.raises(SSMLError, match="far out of range"):
+        plan(f'<speak><prosody pitch="{pitch}">你好</prosody></speak>', frontend)
+    assert parse_pitch("1" + "0" * 300 + "Hz", 0.0) == 6.0  # huge but finite: clamped

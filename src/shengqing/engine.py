@@ -14,7 +14,6 @@ phone ids); one vocoder call covers at most ``MAX_WINDOW_FRAMES`` + context mel 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -31,7 +30,8 @@ from . import autoemotion, emotion
 from ._phrasejob import MAX_WINDOW_FRAMES, PhraseJob, PlannedPhrase
 from .acoustic import AcousticModel, PhonemeControls
 from .audio import SAMPLE_RATE, Audio, AudioChunk
-from .errors import ConfigError, EngineClosedError, NothingToSayError
+from .config import EngineConfig
+from .errors import EngineClosedError, NothingToSayError
 from .frontend import (
     MAX_PHRASE_SYLLABLES,
     PARAGRAPH_PAUSE_MS,
@@ -79,25 +79,22 @@ class Synthesizer:
         threads: inference threads (default: ``$SHENGQING_THREADS`` or the CPU cores, at most 8). Never
             changes the audio, only the speed.
         lexicon: a user pronunciation dictionary overriding the frontend.
+        config: all of the above settings at once (:class:`~shengqing.config.EngineConfig`; default: read
+            from the environment once); ``home``, ``kernels`` and ``threads`` given as arguments win.
     """
 
     def __init__(self, *, home: str | Path | None = None, kernels: str | KernelMode | None = None,
                  threads: int | None = None, lexicon: Lexicon | None = None,
-                 model: InstalledModel | None = None, auto_install: bool = True) -> None:
+                 model: InstalledModel | None = None, auto_install: bool = True,
+                 config: EngineConfig | None = None) -> None:
+        config = (config or EngineConfig.from_env()).with_overrides(
+            home=home, kernels=str(kernels) if isinstance(kernels, KernelMode) else kernels, threads=threads)
         preload(background=True)  # the frontend's dictionaries load while the model does
-        store = ModelStore(Path(home) if home is not None else None)
+        store = ModelStore(config.home)
         self.model = model or (store.ensure() if auto_install else store.get())
-        self.kernels = KernelMode.parse(kernels)
-        if threads is None:
-            raw = os.environ.get("SHENGQING_THREADS", "").strip()
-            try:
-                threads = int(raw) if raw else min(os.cpu_count() or 1, 8)
-            except ValueError:
-                raise ConfigError(f"SHENGQING_THREADS must be an integer, got {raw!r}",
-                                  field="SHENGQING_THREADS") from None
-        if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 64:
-            raise ConfigError(f"threads must be an integer from 1 to 64, got {threads!r}", field="threads")
-        self.threads = threads
+        self.config = config
+        self.kernels = KernelMode.parse(config.kernels)
+        self.threads = threads = config.threads
         mapper = json.loads(self.model.read_verified(MAPPER_FILE))
         self._symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
         self._id_to_symbol = {i: s for s, i in self._symbol_to_id.items()}

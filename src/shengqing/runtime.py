@@ -50,10 +50,15 @@ class KernelMode(StrEnum):
 
     @classmethod
     def parse(cls, value: str | KernelMode | None, *, field: str = "kernels") -> KernelMode:
-        """``None`` → ``$SHENGQING_KERNELS`` or ``portable``; anything else must name a mode."""
+        """``None`` → ``$SHENGQING_KERNELS`` or ``portable`` (read by :mod:`shengqing.config`); anything else
+        must name a mode."""
         if isinstance(value, KernelMode):
             return value
-        raw = value if value is not None else os.environ.get("SHENGQING_KERNELS", "portable")
+        if value is None:
+            from .config import env_kernels
+
+            value = env_kernels()
+        raw = value
         try:
             return cls(raw.strip().lower())
         except ValueError:

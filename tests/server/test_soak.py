@@ -3,23 +3,16 @@ long, with the targets asserted. The full run writes docs/reliability.md."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import pytest
 
-from .conftest import ROOT
+from shared_helpers import load_script
 
 
 @pytest.fixture(scope="module")
 def soak(installed_model: object) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("soak", ROOT / "scripts" / "soak.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["soak"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("soak")
 
 
 def test_hostile_clients_keep_memory_bounded(soak: ModuleType) -> None:

@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         return 0
     os.environ.update(settings.to_env())  # worker processes rebuild the same settings from the environment
+    from ..server.workers import use_forkserver
+
+    use_forkserver()  # workers (and replacements of dead ones) start with everything imported
     uvicorn.run("shengqing.server.app:app_from_env", factory=True, workers=settings.workers,
                 **common)  # type: ignore[arg-type]
     return 0

@@ -34,12 +34,14 @@ def once(loader: Callable[[], T]) -> Callable[[], T]:
 
 def cache_dir() -> Path:
     """``$SHENGQING_CACHE`` or the user cache directory."""
-    base = os.environ.get("SHENGQING_CACHE")
-    if base is None:
-        import platformdirs
+    from ..config import env_frontend_cache
 
-        base = platformdirs.user_cache_dir("shengqing")
-    return Path(base)
+    configured = env_frontend_cache()
+    if configured is not None:
+        return configured
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("shengqing"))
 
 
 def write_atomic(path: Path, payload: bytes, *, replaces: str | None = None) -> None:

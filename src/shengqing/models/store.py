@@ -55,9 +55,11 @@ FD_DIR: str | None = "/proc/self/fd" if sys.platform.startswith("linux") else No
 
 def default_home() -> Path:
     """``$SHENGQING_HOME`` or the user cache directory (``~/.cache/shengqing`` on Linux)."""
-    env = os.environ.get("SHENGQING_HOME")
-    if env:
-        return Path(env).expanduser()
+    from ..config import env_home
+
+    env = env_home()
+    if env is not None:
+        return env
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("shengqing", appauthor=False))

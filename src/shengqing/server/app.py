@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, engine_factory: EngineFactor
                 watchdog.cancel()
             await state.close()
 
+    # FastAPI's own /docs and /redoc load their scripts from a CDN; both are served offline by mount_docs
     app = FastAPI(title="shengqing 声情", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Offline Chinese multi-emotion text-to-speech. Seed API `/tts`, "
                               "OpenAI-compatible `/v1/audio/speech`, WebUI at `/`.")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import os
 import platform
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -85,8 +87,10 @@ class ServerState:
         """
         loop = asyncio.get_running_loop()
         old = self.engine
+        started, age = time.monotonic(), process_age()
         try:
             engine = await _in_thread(loop, lambda: self._factory(self.settings))
+            loaded = time.monotonic()
             if self.engine is None:  # first load: requests waiting for the model may use it while it warms
                 self._use(engine)
                 self.loaded.set()
@@ -95,8 +99,9 @@ class ServerState:
             self._use(engine)
             self.ready = True
             self.metrics.ready.set(1)
-            log.info("shengqing %s ready: model %s, %s kernels", __version__, self.fingerprint[:12],
-                     self.kernels)
+            log.info("shengqing %s ready: model %s, %s kernels (process start → app %s, model load %.2f s, "
+                     "warm-up %.2f s)", __version__, self.fingerprint[:12], self.kernels,
+                     "?" if age is None else f"{age:.2f} s", loaded - started, time.monotonic() - loaded)
         except ShengqingError as exc:
             self._failed(exc)
             log.error("cannot start the engine: %s", exc)
@@ -191,15 +196,33 @@ class ServerState:
             await _in_thread(asyncio.get_running_loop(), engine.close)
 
 
+def process_age() -> float | None:
+    """Seconds since this process started (Linux; None elsewhere): how long imports and set-up took."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _close_later(engine: Engine) -> None:
     threading.Thread(target=engine.close, name="shengqing-close", daemon=True).start()
 
 
 def _warm(engine: Engine) -> None:
-    """Warm the interpreters, then the frontend (its dictionaries load lazily on first use)."""
+    """Warm every worker's interpreters, then the frontend (its dictionaries load lazily on first use).
+
+    The frontend is warmed by analysing a sentence, not by synthesizing it: the interpreters are warm
+    already, and a restarted worker is ready sooner.
+    """
     engine.warm_up()
-    for _ in engine.stream("你好，欢迎使用。"):
-        pass
+    phonemize = getattr(engine, "phonemize", None)
+    if phonemize is not None:
+        phonemize("你好，欢迎使用。")
+    else:
+        for _ in engine.stream("你好，欢迎使用。"):
+            pass
 
 
 async def _in_thread(loop: asyncio.AbstractEventLoop, fn: Callable[[], Any]) -> Any:
