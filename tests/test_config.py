@@ -12,8 +12,9 @@ from shengqing.config import KERNEL_NAMES, EngineConfig, default_threads
 from shengqing.errors import ConfigError
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "shengqing"
-#: the only modules that read the environment: the engine's settings and the HTTP server's settings
-ENV_READERS = {"config.py", "server/settings.py"}
+#: the only modules that read the environment: the engine's settings and the HTTP server's settings (the CLI
+#: also looks at ``_ARGCOMPLETE``, the shell-completion protocol's marker, which is no setting)
+ENV_READERS = {"config.py", "server/settings.py", "cli/__init__.py"}
 
 
 def test_the_environment_is_read_in_one_place_per_layer() -> None:
