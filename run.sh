@@ -61,7 +61,7 @@ case "${1:-}" in
     exec "$VENV/bin/shengqing" serve --install-model "$@" ;;
   test)
     shift
-    apt_install redis-server chromium sox libportaudio2
+    apt_install redis-server chromium sox libportaudio2 ffmpeg
     setup dev
     log "ruff";  "$VENV/bin/ruff" check src tests benchmarks
     log "mypy";  "$VENV/bin/mypy"

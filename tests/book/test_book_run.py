@@ -62,6 +62,29 @@ def test_one_file_per_chapter_and_a_manifest(reference: tuple[Path, Path]) -> No
     assert manifest["joined"]["chapters"] == 6
 
 
+def test_subtitles_beside_each_chapter_are_the_synthesizers_own(reference: tuple[Path, Path]) -> None:
+    """Each chapter's .srt is what ``synthesize(..., timestamps=True)`` gives for its text, and is listed in
+    the manifest with its sha256."""
+    import hashlib
+
+    from shengqing import Synthesizer
+    from shengqing.book import read_items
+    from shengqing.subtitles import render
+
+    book, outdir = reference
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    texts = [item.text for item in read_items(book)]
+    with Synthesizer(kernels="fast", threads=2) as engine:
+        for item, text in zip(manifest["items"][:2], texts, strict=False):
+            listed = item["subtitles"]["srt"]
+            data = (outdir / listed["file"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == listed["sha256"]
+            audio = engine.synthesize(text, timestamps=True)
+            assert audio.timestamps is not None
+            assert data.decode("utf-8") == render("srt", audio.timestamps, text)
+            assert data.startswith(b"1\n00:00:00,") and CHAPTERS[item["index"]][:4].encode() in data
+
+
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe (Debian's ffmpeg) not installed")
 def test_joined_mp3_chapters_read_by_ffprobe(reference: tuple[Path, Path]) -> None:
     _, outdir = reference

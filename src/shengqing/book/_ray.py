@@ -28,11 +28,11 @@ class Narrator:
 
         self.engine = Synthesizer(**engine_kwargs)
 
-    def render(self, text: str, options: dict[str, Any], fmt: str) -> Rendered:
+    def render(self, text: str, options: dict[str, Any], fmt: str, subtitles: tuple[str, ...] = ()) -> Rendered:
         from ..options import SynthesisOptions
         from .job import render_item
 
-        return render_item(self.engine, text, SynthesisOptions(**options), fmt)
+        return render_item(self.engine, text, SynthesisOptions(**options), fmt, subtitles=subtitles)
 
 
 def run_on_ray(address: str | None, job: BookJob, pending: Sequence[tuple[int, Item]],
@@ -57,7 +57,7 @@ def run_on_ray(address: str | None, job: BookJob, pending: Sequence[tuple[int, I
     def submit(actor: Any) -> None:
         if queue:
             index, item = queue.pop(0)
-            ref = actor.render.remote(item.text, job.item_options(item).to_dict(), job.fmt)
+            ref = actor.render.remote(item.text, job.item_options(item).to_dict(), job.fmt, job.subtitles)
             running[ref] = (index, item, actor)
 
     try:

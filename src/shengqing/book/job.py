@@ -28,6 +28,7 @@ class BookJob:
     joined: str | None = None  # file name of the joined MP3 with chapter marks
     title: str = ""
     engine_info: dict[str, Any] = field(default_factory=dict)  # kernels and model: part of each item's key
+    subtitles: tuple[str, ...] = ("srt",)  # subtitle files written beside each item: srt, vtt, json
 
     def item_options(self, item: Item) -> SynthesisOptions:
         return self.options.replace(**item.options)
@@ -37,26 +38,31 @@ class BookJob:
 
     def key(self, item: Item) -> str:
         """Everything the item's bytes depend on: a changed text, option or model redoes the item."""
-        material = {"text": item.text, "options": self.item_options(item).to_dict(), "format": self.fmt,
-                    "engine": self.engine_info, "version": __version__}
+        material: dict[str, Any] = {"text": item.text, "options": self.item_options(item).to_dict(),
+                                    "format": self.fmt, "engine": self.engine_info, "version": __version__}
+        if self.subtitles:  # (absent when none: keys of runs without subtitles stay as they were)
+            material["subtitles"] = list(self.subtitles)
         return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One item's encoded audio (what a worker sends back)."""
+    """One item's encoded audio and subtitle texts by format (what a worker sends back)."""
 
     data: bytes
     samples: int
     chars: int
+    subtitles: dict[str, str] = field(default_factory=dict)
 
 
 def render_item(engine: Synthesizer, text: str, options: SynthesisOptions, fmt: str,
-                on_chunk: Callable[[int, float], None] | None = None) -> Rendered:
-    """Synthesize one item and encode it; ``on_chunk(chars, audio_seconds)`` after each phrase."""
+                on_chunk: Callable[[int, float], None] | None = None,
+                subtitles: Sequence[str] = ()) -> Rendered:
+    """Synthesize one item, encode it and render its ``subtitles`` formats (timed by the model's durations;
+    asking for them leaves the audio unchanged); ``on_chunk(chars, audio_seconds)`` after each phrase."""
     chunks = []
     reported = 0  # a phrase's text is normalized (no punctuation): the rest is reported at the end
-    for chunk in engine.stream(text, options=options):
+    for chunk in engine.stream(text, options=options, timestamps=bool(subtitles)):
         chunks.append(chunk)
         if on_chunk is not None:
             step = min(len(chunk.text), len(text) - reported)
@@ -65,7 +71,11 @@ def render_item(engine: Synthesizer, text: str, options: SynthesisOptions, fmt: 
     if on_chunk is not None and reported < len(text):
         on_chunk(len(text) - reported, 0.0)
     audio = Audio.concatenate(chunks)
-    # SEAM (issue #15 item 1): once `synthesize(..., timestamps=True)` exists, take the item's timestamps
-    # here and return them in `Rendered`; `_commit` then writes `<id>.srt/.vtt/.json` beside the audio with
-    # `atomic_write` before the journal line, and lists them in the entry's "files".
-    return Rendered(data=audio.encode(fmt), samples=len(audio.samples), chars=len(text))
+    texts: dict[str, str] = {}
+    if subtitles:
+        from ..subtitles import render
+        from ..timestamps import Timestamps
+
+        stamps = audio.timestamps or Timestamps()
+        texts = {kind: render(kind, stamps, text) for kind in subtitles}
+    return Rendered(data=audio.encode(fmt), samples=len(audio.samples), chars=len(text), subtitles=texts)

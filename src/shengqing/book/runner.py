@@ -80,7 +80,8 @@ def run_book(job: BookJob, engine: Synthesizer | None = None, *, ray_address: st
         else:
             assert engine is not None
             for n, item in pending:
-                commit(n, render_item(engine, item.text, job.item_options(item), job.fmt, progress.advance))
+                commit(n, render_item(engine, item.text, job.item_options(item), job.fmt, progress.advance,
+                                      job.subtitles))
     finally:
         progress.close()
     entries = [finished[key] for key in keys]
@@ -93,7 +94,7 @@ def run_book(job: BookJob, engine: Synthesizer | None = None, *, ray_address: st
 
 
 class _Committer:
-    """Writes one finished item: its file atomically, then its journal line."""
+    """Writes one finished item: its audio and subtitle files atomically, then its journal line."""
 
     def __init__(self, job: BookJob, journal: Journal, keys: list[str], finished: dict[str, dict[str, Any]]):
         self._job, self._journal, self._keys, self._finished = job, journal, keys, finished
@@ -102,7 +103,13 @@ class _Committer:
         item = self._job.items[index]
         name = self._job.file_name(item)
         sha = atomic_write(self._job.outdir / name, [rendered.data])
+        subtitles = {}
+        for kind, text in sorted(rendered.subtitles.items()):
+            subtitle_name = f"{item.id}.{kind}"
+            subtitles[kind] = {"file": subtitle_name,
+                               "sha256": atomic_write(self._job.outdir / subtitle_name, [text.encode("utf-8")])}
         entry = {"id": item.id, "index": index, "title": item.title, "file": name, "sha256": sha,
+                 "subtitles": subtitles,
                  "bytes": len(rendered.data), "samples": rendered.samples,
                  "duration": round(rendered.samples / SAMPLE_RATE, 3), "chars": rendered.chars,
                  "options": self._job.item_options(item).to_dict(), "key": self._keys[index]}

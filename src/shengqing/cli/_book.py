@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--joined", metavar="NAME.mp3", default=None,
                         help="also write one MP3 of the whole book with ID3 chapter marks (needs wav or flac)")
     parser.add_argument("--title", default="", help="title stored in the joined file")
+    parser.add_argument("--subtitles", default="srt", metavar="FORMATS",
+                        help="subtitle files beside each chapter, comma-separated: srt, vtt, json, or 'none' "
+                             "(default srt; timed by the model's durations, see docs/timestamps.md)")
     parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                         help="spread chapters over a Ray cluster (ADDRESS as for ray.init, e.g. 'auto' or "
                              "ray://head:10001; none: a local Ray); needs shengqing[ray]")
@@ -43,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.joined is not None and (not args.joined.endswith(".mp3") or Path(args.joined).name != args.joined):
         raise InvalidOptionError("--joined takes a file name ending in .mp3 (written inside OUTDIR)",
                                  field="joined")
+    subtitles = _subtitle_formats(args.subtitles)
     items = read_items(args.input)
     options = SynthesisOptions.from_kwargs(**voice_kwargs(args))
     for item in items:  # a bad per-item option fails now, not hours into the run
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         engine = Synthesizer(**engine_kwargs)
         engine_info = {"kernels": str(engine.kernels), "model": engine.model.fingerprint}
     job = BookJob(items=items, outdir=args.outdir, fmt=fmt, options=options, joined=args.joined,
-                  title=args.title, engine_info=engine_info)
+                  title=args.title, engine_info=engine_info, subtitles=subtitles)
     try:
         manifest = run_book(job, engine, use_ray=use_ray, ray_address=args.ray or None, quiet=args.quiet,
                             engine_kwargs=engine_kwargs)
@@ -76,3 +80,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.outdir}: {len(manifest['items'])} file(s), {manifest['total_duration']:.1f} s of audio, "
               f"manifest.json written", file=sys.stderr)
     return 0
+
+
+def _subtitle_formats(value: str) -> tuple[str, ...]:
+    from ..errors import InvalidOptionError
+
+    if value.strip().lower() in ("", "none"):
+        return ()
+    kinds = tuple(dict.fromkeys(k.strip().lower().lstrip(".") for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in ("srt", "vtt", "json")]
+    if unknown:
+        raise InvalidOptionError(f"unknown subtitle format {unknown[0]!r}", field="subtitles",
+                                 hint="use srt, vtt, json (comma-separated) or none")
+    return kinds
