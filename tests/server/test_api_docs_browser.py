@@ -5,30 +5,21 @@ Execute on ``POST /v1/audio/speech`` must get audio back."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import browser
 from .conftest import Server
-from .test_webui import ARGS, CHROMIUM_NAMES, SHOTS_ENV, missing
+from .test_webui import SHOTS_ENV
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    try:
-        import playwright.sync_api as playwright_api
-    except ImportError:
-        missing("playwright is not installed (pip install -e '.[dev]')")
-    executable = next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
-    if executable is None:
-        missing("chromium is not on PATH (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield browser
-        browser.close()
+    with browser.chromium() as launched:
+        yield launched
 
 
 @pytest.fixture()
