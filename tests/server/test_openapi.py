@@ -10,7 +10,7 @@ import pytest
 
 from shengqing import emotion
 from shengqing.audio import FORMATS
-from shengqing.options import INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
+from shengqing.options import AUTO_EMOTION, INTENSITY_RANGE, PITCH_RANGE, SPEED_RANGE, VOLUME_RANGE
 from shengqing.server import Settings, create_app
 from shengqing.server.schemas import OPENAI_SPEED_RANGE
 
@@ -54,7 +54,7 @@ def test_enums_ranges_and_examples(doc: dict[str, Any]) -> None:
     speech = _body(doc, "/v1/audio/speech")
     fields = speech["properties"]
     for props in (tts, fields):
-        assert set(props["emotion"]["enum"]) == set(emotion.EMOTIONS) | set(emotion.ALIASES)
+        assert set(props["emotion"]["enum"]) == set(emotion.EMOTIONS) | set(emotion.ALIASES) | {AUTO_EMOTION}
         assert (props["pitch"]["minimum"], props["pitch"]["maximum"]) == PITCH_RANGE == (-6.0, 6.0)
         assert (props["intensity"]["minimum"], props["intensity"]["maximum"]) == INTENSITY_RANGE
         assert (props["volume"]["minimum"], props["volume"]["maximum"]) == VOLUME_RANGE
