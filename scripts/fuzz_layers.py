@@ -81,7 +81,8 @@ class Layers:
 
         from shengqing.errors import ShengqingError
         from shengqing.server.budget import check_budget
-        from shengqing.server.schemas import SpeechRequest, TTSRequest, job_from_speech, job_from_tts
+        from shengqing.server.openai_compat import SpeechRequest, job_from_speech
+        from shengqing.server.schemas import TTSRequest, job_from_tts
 
         labels = Counter[str]()
         docs: list[tuple[Any, Callable[[Any], Any], dict[str, Any]]] = [
