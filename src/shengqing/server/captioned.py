@@ -29,7 +29,7 @@ from .openai_compat import SpeechRequest, job_from_speech
 from .schemas import Job, TTSRequest, job_from_tts
 from .state import ServerState
 from .streaming import StreamEnd, StreamRun, run_whole
-from .synthesis import accept, admit, parse, rename_field, watch_disconnect
+from .synthesis import accept, admit, parse, rename_field, start_stream, watch_disconnect
 
 NDJSON = "application/x-ndjson"
 
@@ -88,17 +88,7 @@ async def handle_captioned(state: ServerState, request: Request, make_job: Calla
 
 
 async def _stream(state: ServerState, job: Job, slot: Any, started: float) -> Response:
-    engine = state.engine
-    assert engine is not None
-    timeout = state.settings.timeout
-    run = CaptionedRun(engine, job, slot, state.metrics, timeout=timeout,
-                       max_seconds=audio_budget(state.settings, job))
-    run.start(state.executor)
-    try:
-        first = await run.next(max(0.1, timeout - (time.perf_counter() - started)))
-    except BaseException:
-        run.cancel.set()
-        raise
+    run, first = await start_stream(state, CaptionedRun, job, slot, started)
 
     async def on_end(end: StreamEnd, _data: bytes | None) -> None:
         state.metrics.audio_seconds.inc(end.samples / SAMPLE_RATE)

@@ -212,17 +212,27 @@ def _audio_response(state: ServerState, job: Job, audio: CachedAudio, etag: str,
     return Response(content=audio.data, media_type=FORMATS[job.format][0], headers=headers)
 
 
-async def _stream(state: ServerState, job: Job, key: str | None, slot: Slot, started: float) -> Response:
+RunT = TypeVar("RunT", bound=StreamRun)
+
+
+async def start_stream(state: ServerState, run_class: type[RunT], job: Job, slot: Any,
+                       started: float) -> tuple[RunT, Any]:
+    """Start ``job``'s stream on the executor and wait (within the request's time) for its first chunk."""
     engine = state.engine
     assert engine is not None
     timeout = state.settings.timeout
-    run = StreamRun(engine, job, slot, state.metrics, timeout=timeout, max_seconds=audio_budget(state.settings, job))
+    run = run_class(engine, job, slot, state.metrics, timeout=timeout, max_seconds=audio_budget(state.settings, job))
     run.start(state.executor)
     try:
         first = await run.next(max(0.1, timeout - (time.perf_counter() - started)))
     except BaseException:
         run.cancel.set()
         raise
+    return run, first
+
+
+async def _stream(state: ServerState, job: Job, key: str | None, slot: Slot, started: float) -> Response:
+    run, first = await start_stream(state, StreamRun, job, slot, started)
     first_seconds = time.perf_counter() - started
     state.metrics.first_chunk.labels(job.format).observe(first_seconds)
 
