@@ -112,7 +112,9 @@ def novel(args: argparse.Namespace) -> None:
     manifest = json.loads((out / "ref" / "manifest.json").read_text(encoding="utf-8"))
     print(json.dumps({"chars": sum(map(len, chapters)), "chapters": len(chapters), "kernels": args.kernels,
                       "audio_s": manifest["total_duration"], "kills": kills, **timings,
-                      "files": len(ref), "byte_identical": ref == got}, indent=2))
+                      "files": len(ref), "byte_identical": ref == got,
+                      # one line per finished chapter: more lines than chapters = a chapter was redone
+                      "journal_lines": journal.read_bytes().count(b"\n")}, indent=2))
 
 
 def main() -> None:
