@@ -48,10 +48,10 @@ class Choice:
         found = ", ".join(f"{w}→{e}{'' if wt == 1 else f' ×{wt:g}'}" for w, e, wt in self.words) or "no lexicon word"
         cues = "; ".join(self.cues)
         where = "dialogue" if self.dialogue else "narration"
-        model = ""
-        if self.probabilities:
-            top = ", ".join(f"{_shown(name)} +{pull:g}" for name, pull in self.decisive) or "class prior"
-            model = f"; model {self.emotion} p={self.probabilities[self.emotion]:g} by {top}"
+        model = ""  # when the lexicon overruled an unsure model, the cue above says so
+        if self.probabilities and max(self.probabilities.values()) == self.probabilities[self.emotion]:
+            by = ", ".join(f"{_shown(name)} +{pull:g}" for name, pull in self.decisive) or "class prior"
+            model = f"; model {self.emotion} p={self.probabilities[self.emotion]:g} by {by}"
         return f"{found}{'; ' + cues if cues else ''}{model} ({where})"
 
 
