@@ -1,35 +1,33 @@
 """``emotion="auto"``: per sentence, pick an emotion preset and a moderate intensity from the text itself.
 
-Deterministic and explainable: a sentence's score per emotion is the sum of the weights of the lexicon
-words it contains (``data/emotion_lexicon.tsv``: the project's own list of ~900 words and phrases, longest
-match first; a word negated by 不/没/别/未 just before it is not counted, a negated happy/gentle word
-counts half towards sad), plus punctuation cues: ？！ or a leading 什么？ is surprise, ！ strengthens an
-excited emotion (happy, angry, surprise, fear), …… is a weak sad cue. The best emotion wins if its score
-reaches the threshold, else the sentence stays neutral; ties go to the calmer emotion. Dialogue (mostly
-inside “”, 「」 or quotes) is voiced at the full chosen intensity, narration at 0.8 of it. The same text
-always gives the same choices; :func:`explain` says which words and cues decided.
+A small learned classifier decides (:mod:`._emotion_model`, a linear model shipped as
+``data/emotion_model.tsv``, trained by ``scripts/train_emotion.py``): its features are the sentence's
+character 1–3-grams, the scores of the project's emotion lexicon and punctuation cues
+(:mod:`._emotion_lexicon`), and whether the sentence is dialogue (:mod:`._emotion_features`). The most
+probable of the 8 classes wins; ``neutral`` is one of them. Dialogue (mostly inside “”, 「」 or quotes) is
+voiced at the full chosen intensity, narration at 0.8 of it. Deterministic: the same text always gives the
+same choices; :func:`explain` says which n-grams, words and cues decided.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from importlib import resources
 
-from .options import AUTO_EMOTION, EMOTIONS, SynthesisOptions
+from ._emotion_features import features
+from ._emotion_lexicon import CLOSERS, evidence
+from ._emotion_model import Model, predict
+from .options import AUTO_EMOTION, SynthesisOptions
 
-#: fixed order used to break ties (calmer choices first)
-_TIE_ORDER = ("gentle", "sad", "happy", "surprise", "fear", "hate", "angry")
 _ENDS = frozenset("。！？!?；;…\n")
-_CLOSERS = frozenset("”’」』\"')）")
 _OPENERS = {"“": "”", "「": "」", "『": "』", "‘": "’"}
-_NEGATIONS = ("没有", "并不", "毫不", "从不", "不", "没", "别", "未", "无")
-_EXCITED = frozenset({"happy", "angry", "surprise", "fear"})
-_POSITIVE = frozenset({"happy", "gentle"})
-DIALOGUE_THRESHOLD = 0.5  # one weak word (weight 0.5) is enough: most emotion is carried by one cue
-NARRATION_THRESHOLD = 0.5  # the same for narration (1.0 lost 6 points on dev.tsv); it is voiced softer
 NARRATION_INTENSITY = 0.8
 MAX_INTENSITY = 1.0  # "moderate": auto never goes past the preset's own strength
+MIN_INTENSITY = 0.5  # a chosen emotion is voiced at least this strongly (at probability 0)
+#: an unsure model (top probability below this) defers to the lexicon when it holds a full-weight word: the
+#: training table has almost no explicit emotion words, so the model alone reads 他很伤心。 as neutral
+#: (cost measured by 5-fold CV on train.tsv: 1 row of 2,400; see docs/emotions.md)
+DEFER_BELOW = 0.4
+DEFER_SCORE = 1.0
 
 
 @dataclass(frozen=True)
@@ -40,30 +38,29 @@ class Choice:
     emotion: str
     intensity: float
     dialogue: bool
-    scores: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)  # lexicon and cue score per emotion
     words: tuple[tuple[str, str, float], ...] = ()  # (word, emotion, weight counted)
     cues: tuple[str, ...] = ()
+    probabilities: dict[str, float] = field(default_factory=dict)  # the classifier's, per class
+    decisive: tuple[tuple[str, float], ...] = ()  # features that most favoured the choice (feature, pull)
 
     def reason(self) -> str:
         found = ", ".join(f"{w}→{e}{'' if wt == 1 else f' ×{wt:g}'}" for w, e, wt in self.words) or "no lexicon word"
         cues = "; ".join(self.cues)
         where = "dialogue" if self.dialogue else "narration"
-        return f"{found}{'; ' + cues if cues else ''} ({where})"
+        model = ""  # when the lexicon overruled an unsure model, the cue above says so
+        if self.probabilities and max(self.probabilities.values()) == self.probabilities[self.emotion]:
+            by = ", ".join(f"{_shown(name)} +{pull:g}" for name, pull in self.decisive) or "class prior"
+            model = f"; model {self.emotion} p={self.probabilities[self.emotion]:g} by {by}"
+        return f"{found}{'; ' + cues if cues else ''}{model} ({where})"
 
 
-@functools.lru_cache(maxsize=1)
-def lexicon() -> dict[str, tuple[str, float]]:
-    """word → (emotion preset, weight)."""
-    table: dict[str, tuple[str, float]] = {}
-    text = resources.files("shengqing").joinpath("data/emotion_lexicon.tsv").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        word, name, weight = line.split("\t")
-        if name not in EMOTIONS:
-            raise ValueError(f"emotion lexicon: unknown emotion {name!r} for {word!r}")
-        table[word] = (name, float(weight))
-    return table
+def _shown(feature: str) -> str:
+    """A feature name for people: n-grams quoted with their start/end marks spelled out."""
+    kind, _, value = feature.partition(":")
+    if len(feature) <= 3:
+        return "「" + feature.replace("^", "‹start›").replace("$", "‹end›") + "」"
+    return {"lex": f"lexicon {value} score", "lexpick": f"lexicon pick {value}", "cue": value}.get(kind, feature)
 
 
 def sentences(text: str) -> list[str]:
@@ -74,7 +71,7 @@ def sentences(text: str) -> list[str]:
     while i < len(text):
         if text[i] in _ENDS:
             end = i + 1
-            while end < len(text) and (text[end] in _ENDS or text[end] in _CLOSERS):  # keeps "\n": paragraph pause
+            while end < len(text) and (text[end] in _ENDS or text[end] in CLOSERS):  # keeps "\n": paragraph pause
                 end += 1
             out.append(text[start:end])
             start = i = end
@@ -107,57 +104,26 @@ def _dialogue_flags(parts: list[str]) -> list[bool]:
     return flags
 
 
-def _match(sentence: str) -> list[tuple[str, str, float]]:
-    table = lexicon()
-    longest = max(map(len, table))
-    found: list[tuple[str, str, float]] = []
-    i = 0
-    while i < len(sentence):
-        for size in range(min(longest, len(sentence) - i), 0, -1):
-            word = sentence[i:i + size]
-            if word in table:
-                name, weight = table[word]
-                before = sentence[max(0, i - 2):i]
-                if any(before.endswith(n) for n in _NEGATIONS) and not word.startswith(("不", "没", "别")):
-                    if name in _POSITIVE:
-                        found.append((f"{before[-1]}{word}", "sad", weight / 2))
-                else:
-                    found.append((word, name, weight))
-                i += size
-                break
-        else:
-            i += 1
-    return found
+def quoted(text: str) -> bool:
+    """Whether any sentence of ``text`` is dialogue (how a one-row text counts in training and ``eval``)."""
+    return any(_dialogue_flags(sentences(text)))
 
 
-def choose(sentence: str, *, dialogue: bool) -> Choice:
-    """The emotion and intensity of one sentence, with the evidence."""
-    words = _match(sentence)
-    scores: dict[str, float] = {}
-    for _, name, weight in words:
-        scores[name] = scores.get(name, 0.0) + weight
-    cues: list[str] = []
-    stripped = sentence.rstrip("".join(_CLOSERS) + " \n\u3000")
-    opening = sentence.lstrip("“「『‘\"' \n\u3000")
-    if stripped.endswith(("？！", "?!", "！？", "!?")) or opening.startswith(("什么？", "什么?", "什么！")):
-        scores["surprise"] = scores.get("surprise", 0.0) + 1.0
-        cues.append("？！ / 什么？ → surprise +1")
-    elif stripped.endswith(("！", "!")) and scores:
-        top = max(scores, key=lambda n: (scores[n], -_TIE_ORDER.index(n)))
-        if top in _EXCITED:
-            scores[top] *= 1.5
-            cues.append(f"！ → {top} ×1.5")
-    if stripped.endswith(("……", "…")) or "……" in sentence:
-        scores["sad"] = scores.get("sad", 0.0) + 0.5
-        cues.append("…… → sad +0.5")
-    threshold = DIALOGUE_THRESHOLD if dialogue else NARRATION_THRESHOLD
-    rounded = {n: round(s, 3) for n, s in sorted(scores.items())}
-    if not scores or max(scores.values()) < threshold:
-        cues.append(f"best score below {threshold:g}: neutral")
-        return Choice(sentence, "neutral", 1.0, dialogue, rounded, tuple(words), tuple(cues))
-    best = max(scores, key=lambda n: (scores[n], -_TIE_ORDER.index(n)))
-    intensity = min(MAX_INTENSITY, 0.5 + 0.15 * scores[best]) * (1.0 if dialogue else NARRATION_INTENSITY)
-    return Choice(sentence, best, round(intensity, 2), dialogue, rounded, tuple(words), tuple(cues))
+def choose(sentence: str, *, dialogue: bool, using: Model | None = None) -> Choice:
+    """The emotion and intensity of one sentence, with the evidence (``using``: another model, for training)."""
+    found = evidence(sentence)
+    verdict = predict(features(sentence, dialogue=dialogue, found=found), using)
+    emotion, cues = verdict.emotion, found.cues
+    best = found.best()
+    if verdict.probabilities[emotion] < DEFER_BELOW and best is not None and found.scores[best] >= DEFER_SCORE:
+        unsure = f"{verdict.emotion} p={verdict.probabilities[verdict.emotion]:g}"
+        emotion, cues = best, (*cues, f"model unsure ({unsure}): lexicon decides")
+    intensity = 1.0
+    if emotion != "neutral":
+        strength = min(MAX_INTENSITY, MIN_INTENSITY + (1 - MIN_INTENSITY) * verdict.probabilities[emotion])
+        intensity = round(strength * (1.0 if dialogue else NARRATION_INTENSITY), 2)
+    return Choice(sentence, emotion, intensity, dialogue, found.scores, found.words, cues,
+                  verdict.probabilities, verdict.decisive if emotion == verdict.emotion else ())
 
 
 def explain(text: str) -> list[Choice]:

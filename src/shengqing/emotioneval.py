@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .autoemotion import choose
+from .autoemotion import choose, quoted
 from .errors import InvalidOptionError
 from .options import canonical_emotion
 
@@ -88,7 +88,7 @@ def score(items: list[tuple[str, str]]) -> Scores:
     per_class: dict[str, list[int]] = {}
     confusion: Counter[tuple[str, str]] = Counter()
     for text, gold in items:
-        predicted = choose(text, dialogue=_quoted(text)).emotion
+        predicted = choose(text, dialogue=quoted(text)).emotion
         entry = per_class.setdefault(gold, [0, 0])
         entry[0] += predicted == gold
         entry[1] += 1
@@ -97,11 +97,3 @@ def score(items: list[tuple[str, str]]) -> Scores:
     majority = max(sorted(counts), key=lambda name: counts[name])
     return Scores(len(items), sum(ok for ok, _ in per_class.values()),
                   {k: (v[0], v[1]) for k, v in per_class.items()}, majority, confusion)
-
-
-def _quoted(text: str) -> bool:
-    """A table row is one sentence: it is dialogue when it is (mostly) in quotes."""
-    from .autoemotion import explain
-
-    choices = explain(text)
-    return any(c.dialogue for c in choices)
