@@ -89,9 +89,23 @@ def test_a_bad_model_file_names_the_row() -> None:
 
 
 def test_an_unsure_model_defers_to_a_full_weight_lexicon_word() -> None:
-    """The training table has almost no explicit emotion words: alone, the model reads 他很伤心。 as neutral."""
-    chosen = autoemotion.choose("他很伤心。", dialogue=True)
-    assert chosen.emotion == "sad" and "lexicon decides" in chosen.reason()
+    """The training table has almost no explicit emotion words: alone, the model reads 她吓坏了。 as neutral."""
+    chosen = autoemotion.choose("她吓坏了。", dialogue=True)
+    assert chosen.emotion == "fear" and "lexicon decides" in chosen.reason()
     assert max(chosen.probabilities.values()) < autoemotion.DEFER_BELOW
     sure = autoemotion.choose("本店营业时间为早上九点到晚上十点。", dialogue=False)
     assert sure.emotion == "neutral" and not any("lexicon decides" in c for c in sure.cues)
+
+
+def test_a_named_emotion_wins_unless_the_model_is_sure_of_another() -> None:
+    """他很生气。 names its emotion; the model alone (trained on tables that avoid such words) says neutral."""
+    for text, expected in (("他很生气。", "angry"), ("真让人难过。", "sad"), ("我好开心啊。", "happy"),
+                           ("他很伤心。", "sad"), ("我讨厌他。", "hate")):
+        chosen = autoemotion.choose(text, dialogue=False)
+        assert chosen.emotion == expected, (text, chosen.reason())
+        assert chosen.probabilities[chosen.emotion] < max(chosen.probabilities.values()) or "named" in chosen.reason()
+    assert autoemotion.choose("他很生气。", dialogue=False).probabilities["neutral"] > 0.5  # the rule is what decided
+    negated = autoemotion.choose("他一点也不生气。", dialogue=False)  # a negated name names nothing
+    assert negated.emotion != "angry" and "named" not in negated.reason()
+    mixed = autoemotion.choose("大家都很高兴，可我却害怕见你。", dialogue=False)  # two names: the model decides
+    assert "named" not in mixed.reason()
