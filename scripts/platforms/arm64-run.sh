@@ -5,7 +5,7 @@
 #
 # Inside: REPO is /mnt/shengqing-src (read-only, on PYTHONPATH), MODEL_HOME is /mnt/shengqing-home
 # (read-only, $SHENGQING_HOME), OUT_DIR is /mnt/out (writable); ARGS run as `/opt/shengqing-venv/bin/python ARGS`
-# with a clean environment plus SHENGQING_KERNELS and SHENGQING_THREADS when set. Mounts are undone on exit.
+# with a clean environment plus SHENGQING_KERNELS, SHENGQING_THREADS, QEMU_CPU and OPENBLAS_CORETYPE when set. Mounts are undone on exit.
 set -euo pipefail
 REPO=$(cd "$1" && pwd); HOME_DIR=$(cd "$2" && pwd); OUT=$(mkdir -p "$3" && cd "$3" && pwd); shift 3
 [ "${1:-}" = "--" ] && shift
@@ -24,5 +24,8 @@ env=(env -i PATH=/opt/shengqing-venv/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 P
      PYTHONDONTWRITEBYTECODE=1 SHENGQING_HOME=/mnt/shengqing-home SHENGQING_CACHE=/tmp/shengqing-cache)
 [ -n "${SHENGQING_KERNELS:-}" ] && env+=("SHENGQING_KERNELS=$SHENGQING_KERNELS")
 [ -n "${SHENGQING_THREADS:-}" ] && env+=("SHENGQING_THREADS=$SHENGQING_THREADS")
+# the CPU model qemu-aarch64 emulates (binfmt starts a fresh qemu for every exec, so it must survive `env -i`)
+[ -n "${QEMU_CPU:-}" ] && env+=("QEMU_CPU=$QEMU_CPU")
+[ -n "${OPENBLAS_CORETYPE:-}" ] && env+=("OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE")
 cd /
 chroot "$ROOT" "${env[@]}" /opt/shengqing-venv/bin/python "$@"

@@ -44,6 +44,12 @@ class Platform:
     description: str
     qemu_cpu: str | None = None  # x86-64 CPU model for qemu-x86_64-static; None = run natively
     arm64: bool = False
+    env: tuple[tuple[str, str], ...] = ()  # extra environment: QEMU_CPU for arm64 models, OPENBLAS_CORETYPE
+
+
+# qemu's TCG runs fused multiply-add (x86 FMA3, Arm SVE/SME) 10-14x slower than other float ops
+# (benchmarks/results/cross_platform.json, "emulation_speed"); the portable mode's products are exact, so an FMA
+# kernel and a multiply-then-add kernel give the same bits, and the fast platforms below carry the long suites.
 
 
 PLATFORMS = {p.name: p for p in (
@@ -51,7 +57,15 @@ PLATFORMS = {p.name: p for p in (
     Platform("nehalem", "qemu-x86_64 -cpu Nehalem (SSE4.2)", qemu_cpu="Nehalem"),
     Platform("haswell", "qemu-x86_64 -cpu Haswell (AVX2, FMA)", qemu_cpu="Haswell"),
     Platform("max", "qemu-x86_64 -cpu max (everything TCG emulates: AVX2, FMA; no AVX-512)", qemu_cpu="max"),
-    Platform("arm64", "Debian bookworm arm64 root, qemu-aarch64", arm64=True),
+    Platform("haswell-avxblas", "qemu-x86_64 -cpu Haswell (AVX2, FMA), OpenBLAS held to its Sandy Bridge (AVX, "
+             "no FMA) kernels", qemu_cpu="Haswell", env=(("OPENBLAS_CORETYPE", "Sandybridge"),)),
+    Platform("sandybridge", "qemu-x86_64 -cpu SandyBridge (AVX, no AVX2 or FMA)", qemu_cpu="SandyBridge"),
+    Platform("arm64", "Debian bookworm arm64 root, qemu-aarch64 -cpu max (Armv9 with SVE2 and SME: OpenBLAS "
+             "picks its armv9sme kernels)", arm64=True),
+    Platform("arm64-n1", "Debian bookworm arm64 root, qemu-aarch64 -cpu neoverse-n1 (AWS Graviton2, Ampere "
+             "Altra; NEON, OpenBLAS NEOVERSEN1 kernels)", arm64=True, env=(("QEMU_CPU", "neoverse-n1"),)),
+    Platform("arm64-a76", "Debian bookworm arm64 root, qemu-aarch64 -cpu cortex-a76 (Raspberry Pi 5; OpenBLAS "
+             "falls back to its generic ARMV8 kernels)", arm64=True, env=(("QEMU_CPU", "cortex-a76"),)),
 )}
 
 # Items of the default suite, picked by request: the first standard sentence (the issue's) in every encoded
@@ -123,7 +137,7 @@ def run_one(platform: Platform, mode: str, suite: Path, out: Path, home: Path,
     if args.reuse and output.is_file():
         return describe(output, mode, {"seconds": 0.0, "exit": 0, "reused": True})
     output.unlink(missing_ok=True)
-    env = {**os.environ, "SHENGQING_KERNELS": mode, "PYTHONPATH": str(REPO / "src")}
+    env = {**os.environ, "SHENGQING_KERNELS": mode, "PYTHONPATH": str(REPO / "src"), **dict(platform.env)}
     if args.threads:
         env["SHENGQING_THREADS"] = str(args.threads)
     start = time.monotonic()
@@ -148,6 +162,7 @@ def describe(output: Path, mode: str, result: dict[str, Any]) -> dict[str, Any]:
     result.update(snapshot=str(output), kernels=env_seen.get("kernels"),
                   machine=env_seen.get("platform", {}).get("machine"),
                   numpy_simd=env_seen.get("runtime", {}).get("numpy_simd"),
+                  blas_core=env_seen.get("runtime", {}).get("blas_core"),
                   sha256={i["id"]: f"{i.get('pcm_sha256', 'error')[:12]}/{i.get('encoded_sha256', 'error')[:12]}"
                           for i in manifest["items"]})
     if env_seen.get("kernels") != mode:

@@ -30,6 +30,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -184,7 +185,29 @@ def runtime_versions() -> dict[str, str]:
 
     found["libsndfile"] = str(soundfile.__libsndfile_version__)
     found["numpy_simd"] = ",".join(sorted(_numpy_simd()))
+    found["blas_core"] = _blas_core()
     return found
+
+
+def _blas_core() -> str:
+    """The kernel family numpy's bundled OpenBLAS chose for this CPU (it decides at load time, per CPU model)."""
+    import ctypes
+
+    import numpy
+
+    package = Path(numpy.__file__).parent
+    for folder in (package.parent / "numpy.libs", package / ".dylibs"):
+        for path in sorted(folder.glob("*openblas*")) if folder.is_dir() else ():
+            try:  # the library numpy already loaded: dlopen hands back the same instance
+                library = ctypes.CDLL(str(path))
+            except OSError:
+                continue
+            for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+                getter = getattr(library, symbol, None)
+                if getter is not None:
+                    getter.restype = ctypes.c_char_p
+                    return str(getter().decode("ascii", "replace"))
+    return "unknown"
 
 
 def _numpy_cpu_features() -> set[str]:
@@ -198,7 +221,7 @@ def _numpy_cpu_features() -> set[str]:
 
 
 def _numpy_simd() -> set[str]:
-    return {name for name in _numpy_cpu_features() if name.startswith(("AVX", "SSE", "FMA"))}
+    return {name for name in _numpy_cpu_features() if name.startswith(("AVX", "SSE", "FMA", "ASIMD", "NEON", "SVE"))}
 
 
 def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> dict[str, Any]:

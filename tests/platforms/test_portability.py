@@ -49,3 +49,18 @@ def test_cpu_description_without_proc_cpuinfo_or_uname(monkeypatch: pytest.Monke
         assert {"sse4_1", "sse4_2"} <= set(described["simd_flags"])
         common = {"avx", "avx2", "fma", "f16c", "sse4_1", "sse4_2", "avx512f"}
         assert set(described["simd_flags"]) & common == set(on_linux["simd_flags"]) & common
+
+
+def test_manifests_name_the_blas_kernels_the_cpu_got() -> None:
+    """OpenBLAS picks its kernels per CPU model at load time; the environment records which it picked."""
+    import subprocess
+    import sys
+
+    code = "from shengqing.runtime import runtime_versions; print(runtime_versions()['blas_core'])"
+    cores = {}
+    for coretype in ("", "Nehalem", "Sandybridge"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": coretype}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        cores[coretype] = done.stdout.strip()
+    assert cores["Nehalem"] == "Nehalem" and cores["Sandybridge"] == "Sandybridge"
+    assert cores[""] not in ("", "unknown")
