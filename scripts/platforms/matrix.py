@@ -10,11 +10,13 @@ as the build under test knows it.
     python scripts/platforms/matrix.py [--modes fast,reference] [--platforms native,nehalem,haswell,max,arm64]
                                        [--suite tiny|subset|features|full|FILE] [--out DIR] [--jobs N]
 
-Platforms: ``native`` (this CPU), ``nehalem`` / ``haswell`` / ``max`` (``qemu-x86_64-static -cpu MODEL`` running
-this venv's Python; qemu 7.2's TCG has no AVX-512, so ``max`` is AVX2+FMA like Haswell and AVX-512 is only
-covered by a native run on an AVX-512 host), ``arm64`` (a Debian bookworm arm64 root under
-``qemu-aarch64-static``, built and cached by ``scripts/platforms/arm64-root.sh``). Writes ``matrix.json`` and
-``matrix.md`` to ``--out`` and prints the table. See docs/platforms.md.
+Platforms: ``native`` (this CPU), ``nehalem`` / ``sandybridge`` / ``haswell`` / ``max`` (``qemu-x86_64-static -cpu
+MODEL`` running this venv's Python; qemu's TCG has no AVX-512, so ``max`` is AVX2+FMA like Haswell and AVX-512 is
+only covered by a native run on an AVX-512 host), ``haswell-avxblas`` (Haswell with OpenBLAS held to its AVX
+kernels: qemu runs FMA kernels ~6x slower), ``arm64`` (a Debian bookworm arm64 root under ``qemu-aarch64-static``,
+built and cached by ``scripts/platforms/arm64-root.sh``; qemu's default CPU, Armv9 with SVE2 and SME) and the
+same root as ``arm64-n1`` (Neoverse N1), ``arm64-a76`` (Cortex-A76) and ``arm64-a64fx`` (A64FX, SVE). Writes
+``matrix.json`` and ``matrix.md`` to ``--out`` and prints the table. See docs/platforms.md.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ PLATFORMS = {p.name: p for p in (
              "Altra; NEON, OpenBLAS NEOVERSEN1 kernels)", arm64=True, env=(("QEMU_CPU", "neoverse-n1"),)),
     Platform("arm64-a76", "Debian bookworm arm64 root, qemu-aarch64 -cpu cortex-a76 (Raspberry Pi 5; OpenBLAS "
              "falls back to its generic ARMV8 kernels)", arm64=True, env=(("QEMU_CPU", "cortex-a76"),)),
+    Platform("arm64-a64fx", "Debian bookworm arm64 root, qemu-aarch64 -cpu a64fx (Fujitsu A64FX: 512-bit SVE; "
+             "OpenBLAS A64FX kernels)", arm64=True, env=(("QEMU_CPU", "a64fx"),)),
 )}
 
 # Items of the default suite, picked by request: the first standard sentence (the issue's) in every encoded
