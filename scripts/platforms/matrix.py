@@ -49,9 +49,9 @@ class Platform:
     env: tuple[tuple[str, str], ...] = ()  # extra environment: QEMU_CPU for arm64 models, OPENBLAS_CORETYPE
 
 
-# qemu's TCG runs fused multiply-add (x86 FMA3, Arm SVE/SME) 10-14x slower than other float ops
-# (benchmarks/results/cross_platform.json, "emulation_speed"); the portable mode's products are exact, so an FMA
-# kernel and a multiply-then-add kernel give the same bits, and the fast platforms below carry the long suites.
+# qemu's TCG runs fused multiply-add kernels (x86 FMA3, Arm SVE/SME) 6-15x slower than multiply-then-add ones
+# (scripts/platforms/emulation_speed.py). The portable mode's products are exact, so both kinds give the same
+# bits, and the fast platforms below carry the long suites.
 
 
 PLATFORMS = {p.name: p for p in (

@@ -23,6 +23,7 @@ Kernel modes:
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import platform
@@ -189,13 +190,12 @@ def runtime_versions() -> dict[str, str]:
     return found
 
 
+@functools.cache
 def _blas_core() -> str:
-    """The kernel family numpy's bundled OpenBLAS chose for this CPU (it decides at load time, per CPU model)."""
+    """The kernel family numpy's bundled OpenBLAS chose for this CPU (it decides once, at load time)."""
     import ctypes
 
-    import numpy
-
-    package = Path(numpy.__file__).parent
+    package = Path(np.__file__).parent
     for folder in (package.parent / "numpy.libs", package / ".dylibs"):
         for path in sorted(folder.glob("*openblas*")) if folder.is_dir() else ():
             try:  # the library numpy already loaded: dlopen hands back the same instance
