@@ -10,13 +10,16 @@ as the build under test knows it.
     python scripts/platforms/matrix.py [--modes fast,reference] [--platforms native,nehalem,haswell,max,arm64]
                                        [--suite tiny|subset|features|full|FILE] [--out DIR] [--jobs N]
 
-Platforms: ``native`` (this CPU), ``nehalem`` / ``sandybridge`` / ``haswell`` / ``max`` (``qemu-x86_64-static -cpu
-MODEL`` running this venv's Python; qemu's TCG has no AVX-512, so ``max`` is AVX2+FMA like Haswell and AVX-512 is
-only covered by a native run on an AVX-512 host), ``haswell-avxblas`` (Haswell with OpenBLAS held to its AVX
-kernels: qemu runs FMA kernels ~6x slower), ``arm64`` (a Debian bookworm arm64 root under ``qemu-aarch64-static``,
-built and cached by ``scripts/platforms/arm64-root.sh``; qemu's default CPU, Armv9 with SVE2 and SME) and the
-same root as ``arm64-n1`` (Neoverse N1), ``arm64-a76`` (Cortex-A76) and ``arm64-a64fx`` (A64FX, SVE). Writes
-``matrix.json`` and ``matrix.md`` to ``--out`` and prints the table. See docs/platforms.md.
+Platforms: ``native`` (this CPU), ``native-avx2`` / ``native-sse4`` (this CPU with numpy's SIMD loops and
+OpenBLAS's kernels held to a Haswell's or a Nehalem's: those software paths at native speed), ``nehalem`` /
+``sandybridge`` / ``haswell`` / ``max`` (``qemu-x86_64-static -cpu MODEL`` running this venv's Python; qemu's TCG
+has no AVX-512, so ``max`` is AVX2+FMA like Haswell and AVX-512 is only covered by a native run on an AVX-512
+host), ``haswell-avxblas`` (Haswell with OpenBLAS held to its AVX kernels: qemu runs FMA kernels ~6x slower),
+``arm64`` (a Debian bookworm arm64 root under ``qemu-aarch64-static``, built and cached by
+``scripts/platforms/arm64-root.sh``; qemu's default CPU, Armv9 with SVE2 and SME) and the same root as
+``arm64-n1`` (Neoverse N1), ``arm64-a76`` (Cortex-A76) and ``arm64-a64fx`` (A64FX, SVE). Writes ``matrix.json``
+and ``matrix.md`` to ``--out`` and prints the table.
+See docs/platforms.md.
 """
 
 from __future__ import annotations
@@ -54,8 +57,21 @@ class Platform:
 # bits, and the fast platforms below carry the long suites.
 
 
+#: numpy 2's dispatch groups above AVX2 (x86-64-v3); disabling a group the CPU lacks is a no-op.
+_ABOVE_AVX2 = "X86_V4 AVX512_ICL AVX512_SPR"
+
 PLATFORMS = {p.name: p for p in (
     Platform("native", "this machine's CPU, no emulation"),
+    # This CPU, its software held to an older CPU's code paths: numpy's SIMD loops (NPY_DISABLE_CPU_FEATURES,
+    # numpy 2's dispatch groups) and OpenBLAS's kernels (OPENBLAS_CORETYPE). Native speed, so the whole suite
+    # runs in minutes on the paths that emulation makes slowest (Haswell's FMA3 kernels); the qemu platforms
+    # check that the instructions themselves compute the same on those CPUs.
+    Platform("native-avx2", "this CPU with numpy held to its AVX2/FMA3 loops and OpenBLAS to its Haswell "
+             "(FMA3) kernels: a Haswell's software paths at native speed",
+             env=(("NPY_DISABLE_CPU_FEATURES", _ABOVE_AVX2), ("OPENBLAS_CORETYPE", "Haswell"))),
+    Platform("native-sse4", "this CPU with numpy held to its SSE4.2 baseline and OpenBLAS to its Nehalem "
+             "kernels: a Nehalem's software paths at native speed",
+             env=(("NPY_DISABLE_CPU_FEATURES", f"X86_V3 {_ABOVE_AVX2}"), ("OPENBLAS_CORETYPE", "Nehalem"))),
     Platform("nehalem", "qemu-x86_64 -cpu Nehalem (SSE4.2)", qemu_cpu="Nehalem"),
     Platform("haswell", "qemu-x86_64 -cpu Haswell (AVX2, FMA)", qemu_cpu="Haswell"),
     Platform("max", "qemu-x86_64 -cpu max (everything TCG emulates: AVX2, FMA; no AVX-512)", qemu_cpu="max"),
@@ -166,6 +182,7 @@ def describe(output: Path, mode: str, result: dict[str, Any]) -> dict[str, Any]:
     result.update(snapshot=str(output), kernels=env_seen.get("kernels"),
                   machine=env_seen.get("platform", {}).get("machine"),
                   numpy_simd=env_seen.get("runtime", {}).get("numpy_simd"),
+                  numpy_dispatch=env_seen.get("runtime", {}).get("numpy_dispatch"),
                   blas_core=env_seen.get("runtime", {}).get("blas_core"),
                   sha256={i["id"]: f"{i.get('pcm_sha256', 'error')[:12]}/{i.get('encoded_sha256', 'error')[:12]}"
                           for i in manifest["items"]})

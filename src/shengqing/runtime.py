@@ -186,6 +186,7 @@ def runtime_versions() -> dict[str, str]:
 
     found["libsndfile"] = str(soundfile.__libsndfile_version__)
     found["numpy_simd"] = ",".join(sorted(_numpy_simd()))
+    found["numpy_dispatch"] = _numpy_dispatch()
     found["blas_core"] = _blas_core()
     return found
 
@@ -218,6 +219,18 @@ def _numpy_cpu_features() -> set[str]:
         return set()
     features: dict[str, bool] = module.__cpu_features__
     return {name for name, enabled in features.items() if enabled}
+
+
+def _numpy_dispatch() -> str:
+    """The SIMD targets numpy's loops really use: its build baseline plus the dispatch targets this CPU has
+    and ``NPY_DISABLE_CPU_FEATURES`` did not turn off (numpy ≥ 2 names them X86_V2, X86_V3, …)."""
+    try:
+        module = importlib.import_module("numpy._core._multiarray_umath")
+    except ImportError:  # pragma: no cover - older numpy
+        return "unknown"
+    features: dict[str, bool] = module.__cpu_features__
+    used = [*module.__cpu_baseline__, *(name for name in module.__cpu_dispatch__ if features.get(name))]
+    return ",".join(used) or "none"
 
 
 def _numpy_simd() -> set[str]:
