@@ -23,6 +23,7 @@ from .errors import (
     ModelError,
     ModelNotInstalledError,
     NothingToSayError,
+    NotReproducibleError,
     OverloadedError,
     ShengqingError,
     SSMLError,
@@ -50,9 +51,9 @@ _LAZY = {
 __all__ = [
     "Audio", "AudioChunk", "AuthError", "ConfigError", "Frontend", "InvalidOptionError", "KernelMode",
     "Lexicon", "LexiconError", "ModelCorruptError", "ModelError", "ModelNotInstalledError", "ModelStore",
-    "NothingToSayError", "OverloadedError", "SSMLError", "ShengqingError", "StageTimings",
-    "SynthesisOptions", "SynthesisTimeoutError", "Synthesizer", "TextTooLongError", "TimedText", "Timestamps",
-    "UnsupportedFormatError", "__version__",
+    "NotReproducibleError", "NothingToSayError", "OverloadedError", "SSMLError", "ShengqingError",
+    "StageTimings", "SynthesisOptions", "SynthesisTimeoutError", "Synthesizer", "TextTooLongError",
+    "TimedText", "Timestamps", "UnsupportedFormatError", "__version__",
 ]
 
 

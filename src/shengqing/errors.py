@@ -97,6 +97,12 @@ class ModelCorruptError(ModelError):
     code = "model_corrupt"
 
 
+class NotReproducibleError(ModelError):
+    """This machine renders other bytes than the reference in the portable mode (its self-check failed)."""
+
+    code = "not_reproducible"
+
+
 class EngineClosedError(ShengqingError, RuntimeError):
     """A :class:`~shengqing.engine.Synthesizer` was used after :meth:`close`."""
 

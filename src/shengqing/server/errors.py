@@ -139,6 +139,7 @@ MESSAGES_ZH = {
     "invalid_lexicon": "词典有误", "unsupported_format": "不支持的音频格式（{field}），请换一种格式",
     "model_unavailable": "语音模型不可用，请稍后再试", "model_not_installed": "语音模型尚未安装",
     "model_corrupt": "语音模型文件损坏，请重新安装", "engine_closed": "合成引擎已关闭，请稍后再试",
+    "not_reproducible": "本机合成结果与参考字节不一致，已停止服务",
     "overloaded": "服务器繁忙，请稍后重试", "shutting_down": "服务器正在关闭，请稍后重试",
     "timeout": "合成超时，请缩短文字或改用流式合成", "unauthorized": "缺少或错误的 API 密钥",
     "invalid_config": "服务器配置有误", "invalid_request": "请求无法解析，请检查请求体",

@@ -38,10 +38,16 @@ class Metrics:
         self.stream_errors = Counter("shengqing_stream_errors", "Streams that ended early on an error",
                                      registry=r)
         self.ready = Gauge("shengqing_ready", "1 once the model is loaded and warm", registry=r)
+        self.self_check = Gauge("shengqing_self_check", "1 for the outcome of the start-up self-check: does this "
+                                "machine reproduce the reference bytes", ["status"], registry=r)
         for result in ("hit", "miss"):
             self.cache.labels(result)
         for reason in ("overloaded", "timeout"):
             self.rejected.labels(reason)
+
+    def set_self_check(self, status: str) -> None:
+        for each in ("identical", "different", "skipped", "error"):
+            self.self_check.labels(each).set(1 if each == status else 0)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

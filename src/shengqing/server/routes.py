@@ -155,7 +155,8 @@ def build_router(state: ServerState) -> APIRouter:
         CPU model and SIMD flags, Python, licence terms (the voice's training data is non-commercial)."""
         from ..models.store import TERMS
 
-        await state.get_engine(state.settings.timeout)
+        if state.engine is None:  # a loaded engine that is refused (self-check) still describes itself
+            await state.get_engine(state.settings.timeout)
         return {**state.info(), "license": TERMS}
 
     @router.get("/v1/ui-config", tags=["info"], include_in_schema=False)

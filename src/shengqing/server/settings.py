@@ -51,6 +51,7 @@ class Settings:
     api_keys_file: str | None = None
     cors_origins: tuple[str, ...] = ()
     warm_up: bool = True
+    self_check: str = "warn"  # warn | require | off: reproduce the reference bytes at start-up (docs/consistency.md)
     log_level: str = "info"
 
     def __post_init__(self) -> None:
@@ -74,6 +75,8 @@ class Settings:
         self._check_seconds("header_timeout", 0.1, 3600)
         if self.kernels is not None and self.kernels not in ("portable", "fast", "reference"):
             raise _bad("kernels", self.kernels, "'portable', 'fast' or 'reference'")
+        if self.self_check not in ("warn", "require", "off"):
+            raise _bad("self_check", self.self_check, "'warn', 'require' or 'off'")
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
             raise _bad("log_level", self.log_level, "critical, error, warning, info, debug or trace")
         if self.cache_url not in ("memory", "off") and not self.cache_url.startswith(("redis://", "rediss://",
@@ -175,7 +178,7 @@ def _parse(name: str, raw: str) -> Any:
         raise _bad(name, raw, "true or false")
     if name in ("api_keys", "cors_origins"):
         return tuple(item.strip() for item in raw.split(",") if item.strip())
-    if name in ("kernels", "log_level"):
+    if name in ("kernels", "log_level", "self_check"):
         return raw.lower()
     return raw
 

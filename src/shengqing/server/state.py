@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..errors import ModelError, OverloadedError, ShengqingError
+from ..errors import ModelError, NotReproducibleError, OverloadedError, ShengqingError
 from .auth import KeyChecker
 from .cache import Cache, make_cache
 from .limits import Admission
@@ -76,6 +76,7 @@ class ServerState:
         self.kernels = "unknown"
         self.fingerprint = "unknown"
         self.model_problem: ShengqingError | None = None  # files on disk changed and fail verification
+        self.self_check: dict[str, Any] = {"status": "off" if settings.self_check == "off" else "pending"}
         self._factory = engine_factory
         self._info: dict[str, Any] | None = None
 
@@ -96,12 +97,16 @@ class ServerState:
                 self.loaded.set()
             if self.settings.warm_up:
                 await _in_thread(loop, lambda: _warm(engine))
+            warm = time.monotonic()
+            if self.settings.self_check != "off":  # before readiness: no request competes with it
+                await self._check_reproducible(loop, engine)
             self._use(engine)
             self.ready = True
             self.metrics.ready.set(1)
             log.info("shengqing %s ready: model %s, %s kernels (process start → app %s, model load %.2f s, "
-                     "warm-up %.2f s)", __version__, self.fingerprint[:12], self.kernels,
-                     "?" if age is None else f"{age:.2f} s", loaded - started, time.monotonic() - loaded)
+                     "warm-up %.2f s, self-check %.2f s)", __version__, self.fingerprint[:12], self.kernels,
+                     "?" if age is None else f"{age:.2f} s", loaded - started, warm - loaded,
+                     time.monotonic() - warm)
         except ShengqingError as exc:
             self._failed(exc)
             log.error("cannot start the engine: %s", exc)
@@ -113,6 +118,29 @@ class ServerState:
         if old is not None and self.engine is not old:  # requests may still hold it: close it later
             loop.call_later(self.settings.timeout + 5, lambda: _close_later(old))
 
+    async def _check_reproducible(self, loop: asyncio.AbstractEventLoop, engine: Engine) -> None:
+        """Run the self-check (:mod:`shengqing.verify.selfcheck`) and publish its outcome; with
+        ``self_check=require`` a machine that renders other bytes (or cannot render) raises
+        :class:`NotReproducibleError`."""
+        from ..verify.selfcheck import IDENTICAL, SKIPPED, run_self_check
+
+        self.self_check = {"status": "running"}
+        try:
+            result = (await _in_thread(loop, lambda: run_self_check(engine))).to_dict()
+        except Exception as exc:
+            result = {"status": "error", "reason": f"the check could not run: {type(exc).__name__}: {exc}"}
+        self.self_check = result
+        self.metrics.set_self_check(result["status"])
+        if result["status"] in (IDENTICAL, SKIPPED):
+            log.info("self-check %s: %s", result["status"], result["reason"])
+            return
+        log.warning("self-check %s: %s", result["status"], result["reason"])
+        if self.settings.self_check == "require":
+            raise NotReproducibleError(f"self-check {result['status']}: {result['reason']}",
+                                       hint="serve with SHENGQING_SELF_CHECK=warn to accept it, and compare this "
+                                            "machine with `shengqing verify check golden/default-portable.json "
+                                            "--target local`")
+
     def _use(self, engine: Engine) -> None:
         self.engine, self.engine_error, self.model_problem = engine, None, None
         self.kernels = str(engine.kernels)
@@ -123,7 +151,7 @@ class ServerState:
         """A load or a verification failed: not ready; the running engine (if any) keeps serving."""
         self.ready = False
         self.metrics.ready.set(0)
-        if self.engine is None:
+        if self.engine is None or isinstance(exc, NotReproducibleError):  # the latter refuses requests too
             self.engine_error = exc
         else:
             self.model_problem = exc
@@ -186,7 +214,7 @@ class ServerState:
                              "machine": platform.machine()},
                 "server": self.settings.public(),
             }
-        return {**self._info, "ready": self.ready, "cache": self.cache.kind}
+        return {**self._info, "ready": self.ready, "cache": self.cache.kind, "self_check": self.self_check}
 
     async def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

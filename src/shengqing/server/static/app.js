@@ -68,7 +68,8 @@ function explain(status, body, headers) {
     case "unsupported_format": return t("unsupportedFormat", { value: err.value ?? "" });
     case "over_budget": return t("overBudget");
     case "body_too_large": return t("bodyTooLarge");
-    case "model_not_installed": case "model_corrupt": case "engine_closed": return t("modelUnavailable");
+    case "model_not_installed": case "model_corrupt": case "not_reproducible": case "engine_closed":
+      return t("modelUnavailable");
     default:
       return t("failed", { status, code: err.code ? `, ${err.code}` : "" });
   }
