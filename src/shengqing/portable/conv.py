@@ -136,7 +136,10 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
     if w.taps == 1:
         out = w.product(snapped)
     else:
-        out = np.zeros((w.cout, length))
+        # The first tap is copied, not added to zeros, when it covers every output channel: 0 + a = a except
+        # for the sign of an exact zero, which the next layer's snap (or the int16 output) turns into +0.
+        copy_first = w.spans[0][2:] == (0, w.cout)
+        out = np.empty((w.cout, length)) if copy_first else np.zeros((w.cout, length))
         # output positions in blocks: the taps' partial sums of a whole 3-second window would take tens of
         # MB; a block's products are the same sums, so the bits do not depend on the blocking
         halo = (w.taps - 1) * w.dilation
@@ -145,9 +148,12 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
             last = min(length, first + block)
             partial = w.product(snapped[:, first:last + halo])
             span = last - first
-            for k, row, lo, hi in w.spans:  # taps in order; left-out rows would add exact zeros
+            for index, (k, row, lo, hi) in enumerate(w.spans):  # taps in order; left-out rows add exact zeros
                 start = k * w.dilation
-                out[lo:hi, first:last] += partial[row:row + hi - lo, start:start + span]
+                if index == 0 and copy_first:
+                    out[:, first:last] = partial[row:row + hi - lo, start:start + span]
+                else:
+                    out[lo:hi, first:last] += partial[row:row + hi - lo, start:start + span]
     if w.post_scale is not None:
         out *= w.post_scale
     if w.bias is not None:
