@@ -1,11 +1,11 @@
 """Self-check: does this machine reproduce the reference bytes of the default (portable) mode?
 
-The portable mode promises the same PCM on every CPU (docs/consistency.md); the cross-platform harness proves
-it on the machines it emulates. A server in a mixed fleet proves it for its own machine at start-up: it renders
-requests of the golden suite — the first standard sentence, and an emotion with a pitch shift (the mel warp,
-level and tilt) — and compares the PCM sha256 of each with the one recorded in ``golden/default-portable.json``
-(copied into ``data/selfcheck.json``; a test keeps the two equal). A node whose numpy, BLAS or libm break the
-promise is then caught before it serves, not by an audit of cached audio.
+The portable mode promises the same PCM on every CPU (docs/consistency.md); the cross-platform harness proves it
+on the machines it emulates. A server in a mixed fleet proves it for its own machine at start-up: it renders a
+request of the golden suite that goes through every stage — an emotion with a pitch shift (the emotion factors,
+the mel warp, level and tilt), ~4 s of audio — and compares its PCM sha256 with the one recorded in
+``golden/default-portable.json`` (copied into ``data/selfcheck.json``; a test keeps the two equal). A node whose
+numpy, BLAS or libm break the promise is then caught before it serves, not by an audit of cached audio.
 
 Only the PCM is compared: wav, flac and mp3 are functions of it, and opus bytes may follow the CPU model in
 every mode (libopus's approximate reciprocals).
@@ -91,5 +91,6 @@ def run_self_check(engine: Any) -> SelfCheck:
         return SelfCheck(DIFFERENT, f"this machine renders other PCM than the reference for {', '.join(wrong)}: "
                                     "its audio will not match other machines' byte for byte (see "
                                     "docs/consistency.md)", seconds, tuple(items))
-    return SelfCheck(IDENTICAL, f"{len(items)} reference requests rendered to the recorded PCM bytes",
+    count = f"{len(items)} reference request{'s' if len(items) > 1 else ''}"
+    return SelfCheck(IDENTICAL, f"{count} rendered to the recorded PCM bytes",
                      seconds, tuple(items))
