@@ -211,11 +211,18 @@ def _blas_core() -> str:
     return "unknown"
 
 
+def _numpy_core() -> Any:
+    """numpy's C core, which knows the CPU features and SIMD dispatch (None on numpy < 2)."""
+    try:
+        return importlib.import_module("numpy._core._multiarray_umath")
+    except ImportError:  # pragma: no cover - older numpy
+        return None
+
+
 def _numpy_cpu_features() -> set[str]:
     """The CPU features numpy detected (CPUID on x86, so right under emulation too)."""
-    try:
-        module = importlib.import_module("numpy._core._multiarray_umath")
-    except ImportError:  # pragma: no cover - older numpy
+    module = _numpy_core()
+    if module is None:  # pragma: no cover - older numpy
         return set()
     features: dict[str, bool] = module.__cpu_features__
     return {name for name, enabled in features.items() if enabled}
@@ -224,9 +231,8 @@ def _numpy_cpu_features() -> set[str]:
 def _numpy_dispatch() -> str:
     """The SIMD targets numpy's loops really use: its build baseline plus the dispatch targets this CPU has
     and ``NPY_DISABLE_CPU_FEATURES`` did not turn off (numpy ≥ 2 names them X86_V2, X86_V3, …)."""
-    try:
-        module = importlib.import_module("numpy._core._multiarray_umath")
-    except ImportError:  # pragma: no cover - older numpy
+    module = _numpy_core()
+    if module is None:  # pragma: no cover - older numpy
         return "unknown"
     features: dict[str, bool] = module.__cpu_features__
     used = [*module.__cpu_baseline__, *(name for name in module.__cpu_dispatch__ if features.get(name))]

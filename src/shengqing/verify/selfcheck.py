@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import DIFFERENT, IDENTICAL
+from .suite import SuiteItem
 
 SKIPPED = "skipped"
 
@@ -79,10 +80,9 @@ def run_self_check(engine: Any) -> SelfCheck:
     start = time.perf_counter()
     items = []
     for item in ref["items"]:
-        request = item["request"]
-        options = {k: request[k] for k in ("emotion", "intensity", "speed", "pitch", "volume")}
+        request = SuiteItem(**item["request"])
         digest = hashlib.sha256()
-        for chunk in engine.stream(request["text"], ssml=request["ssml"], **options):
+        for chunk in engine.stream(request.text, ssml=request.ssml, **request.options()):
             digest.update(chunk.samples.astype("<i2").tobytes())
         items.append(CheckedItem(item["id"], item["pcm_sha256"], digest.hexdigest()))
     seconds = time.perf_counter() - start
