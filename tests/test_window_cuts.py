@@ -42,3 +42,23 @@ def test_a_context_too_small_is_caught(engine: object, monkeypatch: pytest.Monke
     monkeypatch.setattr(vocoder_module, "CONTEXT_FRAMES", 8)
     waves = vocode_cuts(engine, phrase_mel())
     assert any(not np.array_equal(wave, waves[1]) for wave in waves.values())
+
+
+def receptive_frames(engine: object, frames: int = 120, probe: int = 60) -> float:
+    """How far (in mel frames of output samples) one mel frame reaches, on the wider side: a NaN frame
+    spreads to every sample that reads it, through every layer, whatever the data."""
+    mel = phrase_mel(frames)
+    mel[probe] = np.nan
+    with np.errstate(invalid="ignore"):
+        wave = engine._vocoder.vocode(mel, 1)  # type: ignore[attr-defined]
+    touched = np.flatnonzero(np.isnan(wave))
+    left = probe * vocoder_module.FRAME_SAMPLES - touched[0]
+    right = touched[-1] + 1 - (probe + 1) * vocoder_module.FRAME_SAMPLES
+    return float(max(left, right)) / vocoder_module.FRAME_SAMPLES
+
+
+def test_context_is_the_receptive_field(engine: object) -> None:
+    """Enough context for every cut, and no more: each frame of context is vocoded twice per cut."""
+    reach = receptive_frames(engine)
+    assert 0 < reach <= vocoder_module.CONTEXT_FRAMES
+    assert int(np.ceil(reach)) == vocoder_module.CONTEXT_FRAMES, f"receptive field {reach:.2f} frames"

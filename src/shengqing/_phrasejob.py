@@ -21,7 +21,7 @@ from .vocoder import Vocoder, plan_windows
 
 _T = TypeVar("_T")
 
-MAX_WINDOW_FRAMES = 208  # + 2 × 24 context = 256 frames: bounds the vocoder's working memory (~35 MB)
+MAX_WINDOW_FRAMES = 214  # + 2 × 21 context = 256 frames: bounds the vocoder's working memory (~35 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 
 

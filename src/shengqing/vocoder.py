@@ -1,7 +1,8 @@
 """Vocoder stage: mel → waveform with Multi-band MelGAN, in overlapping windows.
 
 MB-MelGAN is convolutional: an output frame depends only on the mel frames within ``CONTEXT_FRAMES`` of it
-(measured: 24 frames of context on each side reproduce whole-utterance vocoding bit for bit). So a phrase
+(its receptive field: one mel frame reaches 20.6 frames of samples on either side, measured by letting a NaN
+frame spread through the graph; tests/test_window_cuts.py keeps the two equal). So a phrase
 can be cut into windows that overlap by that context, vocoded independently — in parallel, by different
 interpreters — and the kept centres joined: the result is the same bytes whatever the cut. Each
 interpreter may itself use several threads (XNNPACK splits outputs, not sums: same bits, tested). That is
@@ -20,7 +21,7 @@ import numpy as np
 from .acoustic import FRAME_SAMPLES
 from .runtime import KernelMode, ModelSource, allocate, make_interpreter
 
-CONTEXT_FRAMES = 24
+CONTEXT_FRAMES = 21
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,15 @@ def test_special_values() -> None:
     assert math.isnan(nm.log(np.array([-1.0]))[0])
     assert nm.exp(np.array([-1e9]))[0] == 0.0
     assert nm.power(2.0, 0.5) == pytest.approx(math.sqrt(2.0), rel=1e-14)
+
+
+@pytest.mark.parametrize("fn", [nm.exp, nm.tanh, nm.mish])
+def test_blocked_evaluation_gives_each_element_its_own_value(fn: object, rng: np.random.Generator) -> None:
+    """Long arrays are evaluated in cache-sized blocks; every element must come out as it does alone, in
+    place, whatever the shape (non-contiguous input included) and wherever the block edges fall."""
+    x = rng.normal(0.0, 8.0, (3, 7001))[:, ::2]  # 10,503 elements: past one block, not a multiple of it
+    x[0, :5] = [-1e9, 0.0, 25.0, -0.0, 700.0]
+    got = fn(x)  # type: ignore[operator]
+    assert got.shape == x.shape and got.dtype == np.float64
+    alone = np.array([fn(np.array([v]))[0] for v in x.reshape(-1)]).reshape(x.shape)  # type: ignore[operator]
+    assert np.array_equal(got, alone)

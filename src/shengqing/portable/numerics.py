@@ -22,6 +22,8 @@ of its vocoder: the audio is equivalent to float inference (see docs/consistency
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 #: Significant bits kept by :func:`snap`.
@@ -89,10 +91,30 @@ def ordered_sum(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.nda
     return np.expand_dims(out, axis) if keepdims else out
 
 
+#: Elements per block of an elementwise chain: each of a chain's dozens of passes then stays in the core's
+#: cache instead of streaming the whole array through memory (a third faster on long phrases; each element
+#: is computed alone, so the blocking cannot change a bit).
+_BLOCK = 8192
+
+
+def _blockwise(function: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """``function(x)`` for an elementwise ``function``, evaluated over cache-sized pieces of ``x``."""
+    if x.size <= _BLOCK:
+        return function(x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.shape, np.float64)
+    for first in range(0, flat.size, _BLOCK):
+        out[first:first + _BLOCK] = function(flat[first:first + _BLOCK])
+    return out.reshape(x.shape)
+
+
 def exp(x: np.ndarray | float) -> np.ndarray:
     """e**x from basic operations: x = k ln2 + r (exact split), Taylor series of degree 10 for |r| ≤ ln2/2
     (relative error below 3e-13; what matters is that every CPU computes the same one)."""
-    x = np.asarray(x, np.float64)
+    return _blockwise(_exp, np.asarray(x, np.float64))
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
     underflow = x < -708.0
     x = np.clip(x, -708.0, 709.0)
     k = np.rint(x * _LOG2E)
@@ -110,10 +132,14 @@ def exp(x: np.ndarray | float) -> np.ndarray:
 def mish(x: np.ndarray | float) -> np.ndarray:
     """x · tanh(softplus(x)) with one exponential: tanh(log(1 + e)) = n / (n + 2), n = e (e + 2).
     Above x = 20 the ratio is 1 to within 2e-17, so the exponential is capped there."""
-    x = np.asarray(x, np.float64)
-    e = exp(np.minimum(x, 20.0))
+    return _blockwise(_mish, np.asarray(x, np.float64))
+
+
+def _mish(x: np.ndarray) -> np.ndarray:
+    e = _exp(np.minimum(x, 20.0))
     n = e * (e + 2.0)
-    return x * (n / (n + 2.0))
+    out: np.ndarray = x * (n / (n + 2.0))
+    return out
 
 
 def log(x: np.ndarray | float) -> np.ndarray:
@@ -135,9 +161,13 @@ def log(x: np.ndarray | float) -> np.ndarray:
 
 def tanh(x: np.ndarray | float) -> np.ndarray:
     """tanh from :func:`exp`: sign(x) (1 - 2 / (e^{2|x|} + 1))."""
-    x = np.asarray(x, np.float64)
-    t = 1.0 - 2.0 / (exp(2.0 * np.abs(x)) + 1.0)
-    return np.where(x < 0.0, -t, t)
+    return _blockwise(_tanh, np.asarray(x, np.float64))
+
+
+def _tanh(x: np.ndarray) -> np.ndarray:
+    t = 1.0 - 2.0 / (_exp(2.0 * np.abs(x)) + 1.0)
+    out: np.ndarray = np.where(x < 0.0, -t, t)
+    return out
 
 
 def cos(x: np.ndarray | float) -> np.ndarray:
