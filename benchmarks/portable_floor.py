@@ -8,7 +8,9 @@ path, a capacity target set from the fast mode cannot be met by the portable des
 
     python benchmarks/portable_floor.py [--rounds 3] [--sentences 8] [--out benchmarks/results/portable_floor.json]
 
-One BLAS thread, stages called directly (no worker pool), sentences from the shared standard texts.
+One BLAS thread, stages called directly (no worker pool), sentences from the shared standard texts. Also
+times the critical path to the first streamed chunk of the benchmark's 1000-character text (the first
+phrase's acoustic model, then the larger of its two vocoder windows) with the exact GEMMs inside it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ import shengqing.portable.numerics as nm  # noqa: E402
 from shengqing import Synthesizer  # noqa: E402
 from shengqing.options import SynthesisOptions  # noqa: E402
 from shengqing.runtime import limit_blas_threads  # noqa: E402
+from shengqing.vocoder import plan_windows  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+from run import read_texts, text_of_length  # noqa: E402  (the benchmark's own texts)
 
 _TEXTS = HERE.parent / "tests" / "data" / "texts" / "standard.txt"
 
@@ -39,12 +45,14 @@ class _GemmClock:
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.wall = 0.0
         self._inner = nm.matmul
 
     def __call__(self, a: Any, b: Any) -> Any:
-        start = time.process_time()
+        start, wall = time.process_time(), time.perf_counter()
         out = self._inner(a, b)
         self.seconds += time.process_time() - start
+        self.wall += time.perf_counter() - wall
         return out
 
 
@@ -69,13 +77,39 @@ def _measure(kernels: str, texts: list[str], clock: _GemmClock) -> dict[str, flo
             "gemm": clock.seconds / audio, "audio_s": audio}
 
 
+def _first_chunk_path(text: str, clock: _GemmClock, repeats: int = 10) -> dict[str, float]:
+    """The portable mode's critical path to the first streamed chunk of ``text``, stage by stage (wall
+    seconds, medians): the first phrase's acoustic model, then the larger of the two windows its vocoding is
+    split into when both cores are free (the chunk waits for both), and the exact GEMMs inside each."""
+    os.environ["SHENGQING_KERNELS"] = "portable"
+    rows = []
+    with Synthesizer() as synth:
+        plan = next(p for p in synth._plan(text, SynthesisOptions(), None) if p.ids.size)
+        for _ in range(repeats + 2):
+            clock.wall = 0.0
+            start = time.perf_counter()
+            mel = synth._acoustic.run(plan.ids, plan.controls, plan.speed).mel
+            acoustic, acoustic_gemm = time.perf_counter() - start, clock.wall
+            window = max(plan_windows(len(mel), 2), key=lambda w: w.stop - w.start)
+            clock.wall = 0.0
+            start = time.perf_counter()
+            synth._vocoder.vocode_window(mel, window)
+            rows.append((acoustic, acoustic_gemm, time.perf_counter() - start, clock.wall))
+    acoustic, acoustic_gemm, vocoder, vocoder_gemm = (statistics.median(r[i] for r in rows[2:]) for i in range(4))
+    return {"phrase_frames": float(len(mel)), "window_frames": float(window.stop - window.start),
+            "acoustic_s": acoustic, "acoustic_gemm_s": acoustic_gemm, "vocoder_window_s": vocoder,
+            "vocoder_window_gemm_s": vocoder_gemm, "path_s": acoustic + vocoder,
+            "path_gemm_s": acoustic_gemm + vocoder_gemm}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sentences", type=int, default=8)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "portable_floor.json")
     args = parser.parse_args()
-    texts = [t for t in _TEXTS.read_text(encoding="utf-8").splitlines() if t.strip()][: args.sentences]
+    lines = read_texts(_TEXTS)  # comment lines left out, as the benchmark does
+    texts = lines[: args.sentences]
     limit_blas_threads()
     clock = _GemmClock()
     nm.matmul = clock
@@ -88,6 +122,8 @@ def main() -> int:
             print(f"{kernels:9s} acoustic {result['acoustic']:.4f} vocoder {result['vocoder']:.4f} "
                   f"model {result['model']:.4f} CPU-s/audio-s; exact GEMMs {result['gemm']:.4f}", flush=True)
     median = {k: {m: statistics.median(r[m] for r in v) for m in v[0]} for k, v in rounds.items()}
+    first_chunk = _first_chunk_path(text_of_length(lines, 1000), clock)
+    print("first chunk path (1000 characters):", json.dumps(first_chunk), flush=True)
     summary = {
         "portable_gemm_per_audio_s": median["portable"]["gemm"],
         "fast_model_per_audio_s": median["fast"]["model"],
@@ -97,7 +133,7 @@ def main() -> int:
     }
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": platform.processor() or platform.machine(),
               "cpus": os.cpu_count(), "load_average_at_start": load, "sentences": len(texts),
-              "rounds": rounds, "median": median, "summary": summary}
+              "rounds": rounds, "median": median, "summary": summary, "first_chunk_path": first_chunk}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
