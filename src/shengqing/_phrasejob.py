@@ -17,11 +17,11 @@ from .acoustic import AcousticModel, PhonemeControls
 from .audio import SAMPLE_RATE, StageTimings
 from .frontend.align import SyllableSource
 from .options import SynthesisOptions
-from .vocoder import Vocoder, plan_windows
+from .vocoder import CONTEXT_FRAMES, Vocoder, plan_windows
 
 _T = TypeVar("_T")
 
-MAX_WINDOW_FRAMES = 214  # + 2 × 21 context = 256 frames: bounds the vocoder's working memory (~35 MB)
+MAX_WINDOW_FRAMES = 256 - 2 * CONTEXT_FRAMES  # 256 frames with the context: bounds the vocoder memory (~35 MB)
 PEAK_LIMIT = 0.97  # limiter ceiling (full scale = 1.0)
 
 

@@ -92,7 +92,7 @@ def ordered_sum(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.nda
 
 
 #: Elements per block of an elementwise chain: each of a chain's dozens of passes then stays in the core's
-#: cache instead of streaming the whole array through memory (a third faster on long phrases; each element
+#: cache instead of streaming the whole array through memory (exp 25–30 % faster on 150k elements and more; each element
 #: is computed alone, so the blocking cannot change a bit).
 _BLOCK = 8192
 
