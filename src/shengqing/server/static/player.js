@@ -3,9 +3,13 @@
 // A SourceBuffer holds only so much (Chromium: 12 MB of audio, ~20 min of our MP3). When an append fails
 // with QuotaExceededError, the part already played is removed; if nothing has been played yet, the append
 // waits for playback to move on. Reading from the network pauses meanwhile, which also slows the server.
+// While reading pauses, the network piles up data, and the next read can return megabytes at once (a
+// cached response always does): more than the buffer can take even when all played audio is removed, so
+// playback would wait for data that waits for playback. Reads are therefore appended in small slices.
 "use strict";
 
 const KEEP_BEHIND_S = 5; // played audio kept for a small seek back
+const SLICE_BYTES = 64 * 1024; // ≈ 6 s of our MP3: fits beside KEEP_BEHIND_S under any browser's quota
 
 class StreamStopped extends Error {}
 
@@ -59,7 +63,9 @@ async function streamMp3(response, player, { onFirstBytes, signal }) {
       if (!value.length) continue;
       if (!started) { started = true; onFirstBytes(); }
       parts.push(value);
-      await appendAll(buffer, player, value, signal);
+      for (let at = 0; at < value.length; at += SLICE_BYTES) {
+        await appendAll(buffer, player, value.subarray(at, at + SLICE_BYTES), signal);
+      }
       if (parts.length === 1) player.play().catch(() => {});
     }
   } catch (e) {
