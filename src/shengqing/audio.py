@@ -228,9 +228,17 @@ def decode(data: bytes, fmt: str) -> np.ndarray:
         return np.frombuffer(data[44:], dtype="<i2").astype(np.int16)
     import soundfile as sf
 
-    with sf.SoundFile(io.BytesIO(data)) as handle:  # block-wise: streamed files may not state their length
-        blocks = [np.asarray(b, dtype=np.int16).reshape(-1) for b in handle.blocks(65536, dtype="int16")]
+    with sf.SoundFile(io.BytesIO(data)) as handle:
+        # the stated length in one read: libsndfile's MP3 decoder loses the bit reservoir between partial
+        # reads and garbles frames there; then block-wise, as a streamed file may state too little
+        stated = handle.frames if 0 < handle.frames < _MAX_STATED_FRAMES else 0
+        blocks = [handle.read(stated, dtype="int16").reshape(-1)] if stated else []
+        while len(block := handle.read(65536, dtype="int16")):
+            blocks.append(block.reshape(-1))
     return np.concatenate(blocks) if blocks else np.zeros(0, np.int16)
+
+
+_MAX_STATED_FRAMES = SAMPLE_RATE * 3600 * 24  # beyond a day, a stated length is a placeholder
 
 
 _MP3_BITRATES = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
