@@ -4,27 +4,62 @@ from __future__ import annotations
 
 import numpy as np
 
-from shengqing.portable import numerics as nm
-from shengqing.portable.conv import Weights, conv1d, dense
+from shengqing.portable.conv import Weights, conv1d, dense, dynamic_int8
 
 
 def test_int8_products_are_exact_at_the_worst_case() -> None:
-    """Full-scale int8 weights against full-scale activations over 1,024 channels: every sum is far above
-    float32's 2^24, so only the chunked contraction keeps it exact."""
+    """Full-scale int8 weights against full-scale quantized activations over 1,024 channels: every sum is
+    far above float32's 2^24, so only the chunked contraction keeps it exact."""
     cin, cout = 1024, 8
     weights = np.full((cout, cin), 127, np.int8)
     weights[1::2] = -127
     layer = Weights.prepare(weights, np.array([1.0]), None, dense=True)
-    rows = np.full((3, cin), 511 / 512)  # on the grid 2^-9: q = 511 (odd), sums of 1,023 odd products
+    rows = np.ones((3, cin))  # a row of one sign quantizes to q - zero point = ±255, the extremes
     rows[1] = -rows[1]
-    rows[:, 0] = 0.0
-    got = dense(rows, layer)
-    snapped = nm.snap(rows, axis=1, bits=layer.activation_bits)
-    exact = (snapped @ weights.astype(np.float64).T)  # float64: sums below 2^53, exact
-    assert np.array_equal(got, exact)
-    grid = 2.0 ** (int(np.frexp(511 / 512)[1]) - layer.activation_bits)  # the rows' snapping grid
-    sums = np.abs(exact) / grid
-    assert np.max(sums) > 2**24 and np.all(sums % 2 == 1)  # odd integers beyond float32's exact range
+    rows[:, 0] = 0.0  # quantizes to exactly 0
+    integers, scale = dynamic_int8(rows, per_row=True)
+    assert np.array_equal(integers[:, 1:], np.sign(rows[:, 1:]) * 255) and not integers[:, 0].any()
+    sums = layer.dense_product(integers)
+    exact = integers.astype(np.int64) @ weights.astype(np.int64).T
+    assert np.array_equal(sums, exact)
+    assert np.max(np.abs(exact)) > 2**24 and np.all(exact % 2 == 1)  # odd integers beyond float32's range
+    # then float32: the sums times the row's scale times the weights' scale (XNNPACK's order)
+    want = (exact.astype(np.float32) * scale).astype(np.float64)
+    assert np.array_equal(dense(rows, layer), want)
+
+
+def _xnnpack_row(row: np.ndarray) -> tuple[list[int], float]:
+    """XNNPACK's qd8 quantization of one row, element by element in float32 scalars (the reference)."""
+    f = np.float32
+    low, high = min(f(0), f(row.min())), max(f(0), f(row.max()))
+    multiplier = f(1) if low == high else f(255) / (high - low)
+    low_scaled, high_scaled = low * multiplier, high * multiplier
+    nearer_low = (f(-128) + low_scaled) + (f(127) + high_scaled) > 0
+    zero = f(-128) - low_scaled if nearer_low else f(127) - high_scaled
+    zero_point = int(np.rint(min(max(zero, f(-128)), f(127))))
+    scale = f(1) / multiplier
+    inverse = f(1) / scale
+    return [min(max(int(np.rint(f(v) * inverse)) + zero_point, -128), 127) - zero_point for v in row], float(scale)
+
+
+def test_dynamic_int8_is_xnnpacks_quantization() -> None:
+    rng = np.random.default_rng(11)
+    rows = [rng.standard_normal(40), rng.random(40) * 3, -rng.random(40), np.zeros(40), np.full(40, 2.5),
+            rng.standard_normal(40) * 1e-6, rng.standard_normal(40) * 1e4, np.array([-1.0, 1.0, 0.0, 0.5])]
+    for row in rows:
+        integers, scale = dynamic_int8(row[None], per_row=True)
+        want, want_scale = _xnnpack_row(row.astype(np.float32))
+        assert integers.tolist() == [want] and float(scale[0, 0]) == want_scale, row[:4]
+        assert np.max(np.abs(integers)) <= 255
+    # [-1, 1] spans 255 steps: the zero point is rint(-0.5) = 0, and the multiplier, the reciprocal of the
+    # rounded scale 1/127.5, is 127.49999 (not 127.5): ±1 land on ±127, not on -128
+    assert dynamic_int8(np.array([[-1.0, 1.0, 0.0]]), per_row=True)[0].tolist() == [[-127, 127, 0]]
+    # per row vs the whole array at one scale
+    both = np.stack([rows[0], rows[1]])
+    per_row = dynamic_int8(both, per_row=True)[0]
+    whole = dynamic_int8(both, per_row=False)[0]
+    assert np.array_equal(per_row[1], dynamic_int8(rows[1][None], per_row=True)[0][0])
+    assert whole.shape == both.shape and not np.array_equal(whole, per_row)
 
 
 def test_convolution_equals_its_definition() -> None:

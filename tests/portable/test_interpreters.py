@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from test_numerics import reordered_matmul
 
+from shared_helpers import standard_texts
 from shengqing.acoustic import AcousticModel, PhonemeControls
 from shengqing.models.store import ACOUSTIC_FILE, VOCODER_FILE, InstalledModel
 from shengqing.portable import PortableInterpreter, SequenceInterpreter
@@ -71,6 +72,23 @@ def test_portable_acoustic_model_follows_litert(acoustic: dict[str, AcousticMode
 
     gap = np.abs(per_phoneme(portable) - per_phoneme(fast))
     assert np.nanmean(gap) < 0.1, f"mean per-phoneme mel gap {np.nanmean(gap):.3f}"
+
+
+def test_portable_durations_agree_with_fast(acoustic: dict[str, AcousticModel], engine: Any) -> None:
+    """A phoneme's rounded duration decides where the rest of its phrase falls, so it dominates how far the
+    modes' audio lies apart. Quantizing activations as LiteRT's XNNPACK kernels do (not on a finer grid of
+    our own) makes the portable model round as the fast one: on the standard texts (happy) 1,362 of 1,371
+    phonemes get the same frame count (99.3 %); with 9-bit activations 1,320 (96.3 %)."""
+    same = total = 0
+    for text in standard_texts():
+        for planned in engine._plan(text, engine_options(), None):
+            if not planned.ids.size:
+                continue
+            portable, fast = (acoustic[m].run(planned.ids, planned.controls) for m in ("portable", "fast"))
+            same += int(np.sum(portable.durations == fast.durations))
+            total += len(fast.durations)
+    assert total > 1000
+    assert same / total >= 0.98, f"{same} of {total} phonemes"
 
 
 def test_portable_vocoder_is_transparent(model_bytes: dict[str, bytes], acoustic: dict[str, AcousticModel],

@@ -1,8 +1,14 @@
 """Exact products with weights: one-dimensional convolution (channel-major) and fully-connected layers.
 
-Weights are prepared once: float weights are snapped per output channel (see :func:`.numerics.snap`),
-int8 weights are used as the integers they are and their scale applied to the output. Activations are
-snapped per position, so every GEMM below is exact whatever BLAS does (see :mod:`.numerics`).
+Weights are prepared once: float weights are snapped per output channel (see :func:`.numerics.snap`) and
+activations per position, so every GEMM below is exact whatever BLAS does (see :mod:`.numerics`).
+
+Int8 weights (the acoustic model's) are used as the integers they are, against activations quantized to
+int8 the way LiteRT's default XNNPACK kernels do it at run time (:func:`dynamic_int8`): one asymmetric
+scale and zero point per row of a fully-connected input and per whole convolution input. The integer
+products are exact, and the scales are applied in float32 with the same IEEE operations in the same order,
+so the portable mode reads each phoneme's duration as the fast mode does far more often than a finer
+activation grid would (docs/consistency.md: mean log-mel distance to ``fast`` 0.66 dB instead of 1.58).
 """
 
 from __future__ import annotations
@@ -14,12 +20,51 @@ import numpy as np
 
 from . import numerics as nm
 
-#: int8 weights run in single precision, twice as fast as double: activations are snapped to this many bits
-#: (|q| ≤ 2^9, four times finer than LiteRT's own hybrid int8 kernels) and the contraction is cut into
-#: chunks short enough that every partial sum stays below 2^24, exact in float32 (258 terms for weights up
-#: to 127); the chunks' exact integer results are added in float64. Float weights use float64 and 20 bits.
-_INT8_ACTIVATION_BITS = 9
+#: Int8 weights run in single precision, twice as fast as double: the quantized activations less their
+#: zero point lie in [-255, 255] (8 bits and a sign), so chunks of the contraction short enough that every
+#: partial sum stays below 2^24 are exact in float32 (516 terms for weights up to 127); the chunks' exact
+#: integer results are added in float64. Float weights use float64 and 20 bits.
+_INT8_ACTIVATION_BITS = 8
 _FLOAT32_EXACT = 2.0**24 - 1
+_F32 = np.float32
+
+
+def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray]:
+    """XNNPACK's dynamic int8 quantization of ``x`` [N, K] (per row, or the whole array as one row).
+
+    Each row's range, widened to include 0, maps onto -128…127: ``multiplier = 255 / (max - min)``, the
+    zero point is the nearer end's nudged offset, ``q = clamp(rint(x · m) + zero_point)`` with ``m`` the
+    reciprocal of the dequantization scale ``1 / multiplier`` (as XNNPACK rounds it). All float32, IEEE
+    operations only. Returns ``q - zero_point`` (integers, float32) and the dequantization scale per row
+    ([N, 1], or [1, 1]).
+    """
+    x = np.asarray(x, _F32)
+    rows = x if per_row else x.reshape(1, -1)
+    if rows.shape[1] == 0:
+        return x.copy(), np.ones((rows.shape[0], 1), _F32)
+    low = np.minimum(_F32(0), np.min(rows, axis=1, keepdims=True))
+    high = np.maximum(_F32(0), np.max(rows, axis=1, keepdims=True))
+    flat = low == high
+    multiplier = np.where(flat, _F32(1), _F32(255) / np.where(flat, _F32(1), high - low))
+    low_scaled, high_scaled = low * multiplier, high * multiplier
+    from_low = (_F32(-128) + low_scaled) + (_F32(127) + high_scaled)
+    zero_point = np.rint(np.clip(np.where(from_low > 0, _F32(-128) - low_scaled, _F32(127) - high_scaled),
+                                 _F32(-128), _F32(127)))
+    scale = _F32(1) / multiplier
+    quantized = np.clip(np.rint(rows * (_F32(1) / scale)) + zero_point, _F32(-128), _F32(127))
+    return (quantized - zero_point).reshape(x.shape), scale
+
+
+def _dequantize(sums: np.ndarray, scale: np.ndarray | float, w: Weights, channels_last: bool) -> np.ndarray:
+    """Exact integer ``sums`` → float32 × the activations' scale × the weights' scale + bias (XNNPACK's
+    order, no fused multiply-add), returned as float64 like every portable tensor."""
+    assert w.post_scale is not None
+    shape = (-1,) if channels_last else (-1, 1)
+    out = sums.astype(_F32) * scale
+    out *= w.post_scale.reshape(shape).astype(_F32)
+    if w.bias is not None:
+        out += w.bias.reshape(shape).astype(_F32)
+    return out.astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -27,7 +72,7 @@ class Weights:
     """Weights ready for exact products.
 
     ``matrix``: for a convolution the taps stacked as ``[K·Cout, Cin]``; for a dense layer ``[Cin, Cout]``;
-    float32 for int8 weights (with ``activation_bits`` 8), float64 otherwise (20 bits).
+    float32 for int8 weights (against :func:`dynamic_int8` activations), float64 otherwise (20 bits).
     ``post_scale``: the int8 weights' scale applied to the output (None for snapped float weights).
     ``spans``: per tap, ``(tap, first matrix row, first output channel, last + 1)`` — the rows of a tap that are
     all zero are left out of the matrix (a polyphase upsampler's phases each use two of its three taps).
@@ -45,7 +90,7 @@ class Weights:
     chunk: int = 0  # contracted terms per exact float32 product (0: all at once)
 
     def snap_input(self, x: np.ndarray, axis: int) -> np.ndarray:
-        """``x`` snapped (in its own dtype) for this layer's products."""
+        """``x`` snapped (in its own dtype) for this layer's products (float weights)."""
         return nm.snap(x, axis=axis, bits=self.activation_bits)
 
     def product(self, snapped: np.ndarray) -> np.ndarray:
@@ -126,7 +171,11 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
     ``R = W_stacked @ X`` gives every tap's exact partial sum at every position; output ``t`` is
     ``Σ_k R_k[t + k·d]`` added in tap order, then the int8 scale and the bias.
     """
-    snapped = w.snap_input(x, axis=0)
+    int8 = w.post_scale is not None
+    if int8:  # the whole input at one scale, as XNNPACK's convolutions quantize it
+        snapped, scale = dynamic_int8(x, per_row=False)
+    else:
+        snapped = w.snap_input(x, axis=0)
     if reflect != (0, 0):
         snapped = _reflect(snapped, *reflect)
     if w.same and w.taps > 1:
@@ -154,8 +203,8 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
                     out[:, first:last] = partial[row:row + hi - lo, start:start + span]
                 else:
                     out[lo:hi, first:last] += partial[row:row + hi - lo, start:start + span]
-    if w.post_scale is not None:
-        out *= w.post_scale
+    if int8:
+        return _dequantize(out, scale, w, channels_last=False).astype(x.dtype, copy=False)
     if w.bias is not None:
         out += w.bias
     return out.astype(x.dtype, copy=False)
@@ -164,7 +213,11 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
 def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
     """:func:`conv1d` with positions as rows, ``x`` [L, Cin] → [L', Cout]: the layout of the acoustic model
     (short sequences, wide channels), with no transposes. SAME padding only (no mirror padding there)."""
-    snapped = w.snap_input(x, axis=1)
+    int8 = w.post_scale is not None
+    if int8:  # the whole input at one scale; SAME padding is the zero point, which quantizes to 0 here
+        snapped, scale = dynamic_int8(x, per_row=False)
+    else:
+        snapped = w.snap_input(x, axis=1)
     if w.same and w.taps > 1:
         total = (w.taps - 1) * w.dilation
         snapped = np.pad(snapped, ((total // 2, total - total // 2), (0, 0)))
@@ -177,8 +230,8 @@ def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
         for k, row, lo, hi in w.spans:  # taps in order; left-out columns would add exact zeros
             start = k * w.dilation
             out[:, lo:hi] += partial[start:start + length, row:row + hi - lo]
-    if w.post_scale is not None:
-        out *= w.post_scale.reshape(-1)
+    if int8:
+        return _dequantize(out, scale, w, channels_last=True)
     if w.bias is not None:
         out += w.bias.reshape(-1)
     return out
@@ -210,10 +263,12 @@ def _reflect(x: np.ndarray, before: int, after: int) -> np.ndarray:
 
 
 def dense(rows: np.ndarray, w: Weights) -> np.ndarray:
-    """``rows`` [N, Cin] → [N, Cout], exact product then the int8 scale and the bias."""
-    out = w.dense_product(w.snap_input(rows, axis=1))
+    """``rows`` [N, Cin] → [N, Cout], exact product then the int8 scales (each row quantized on its own, as
+    XNNPACK's fully-connected kernels do) and the bias."""
     if w.post_scale is not None:
-        out *= w.post_scale
+        integers, scale = dynamic_int8(rows, per_row=True)
+        return _dequantize(w.dense_product(integers), scale, w, channels_last=True)
+    out = w.dense_product(w.snap_input(rows, axis=1))
     if w.bias is not None:
         out += w.bias
     return out
