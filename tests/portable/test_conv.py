@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shengqing.portable.conv import Weights, conv1d, dense, dynamic_int8
+from shengqing.portable.conv import Weights, conv1d, conv1d_rows, dense, dynamic_int8
 
 
 def test_int8_products_are_exact_at_the_worst_case() -> None:
@@ -76,3 +76,24 @@ def test_convolution_equals_its_definition() -> None:
     want = sum(values[:, k, :] @ padded[:, k * dilation:k * dilation + length] for k in range(taps)) + bias[:, None]
     assert got.shape == (cout, length)
     assert np.max(np.abs(got - want)) < 1e-5 * np.max(np.abs(want))
+
+
+def test_int8_convolution_layouts_agree() -> None:
+    """Channel-major and position-major int8 convolutions quantize the whole input at one scale, so they
+    reach the same integers, the same exact sums and the same float32 scaling."""
+    rng = np.random.default_rng(7)
+    cin, cout, taps, dilation, length = 12, 5, 3, 2, 30
+    values = rng.integers(-127, 128, (cout, taps, cin)).astype(np.int8)
+    layer = Weights.prepare(values, rng.random(cout) * 0.01, rng.standard_normal(cout), dense=False,
+                            dilation=dilation, same=True)
+    x = rng.standard_normal((cin, length))
+    channel_major = conv1d(x, layer)
+    assert np.array_equal(channel_major, conv1d_rows(x.T, layer).T)
+    integers, scale = dynamic_int8(x, per_row=False)
+    pad = (taps - 1) * dilation
+    padded = np.pad(integers.astype(np.int64), ((0, 0), (pad // 2, pad - pad // 2)))
+    sums = sum(values[:, k, :].astype(np.int64) @ padded[:, k * dilation:k * dilation + length] for k in range(taps))
+    want = sums.astype(np.float32) * scale
+    want *= layer.post_scale.astype(np.float32)
+    want += layer.bias.astype(np.float32)
+    assert np.array_equal(channel_major, want.astype(np.float64))
