@@ -8,6 +8,7 @@ The model loads and warms up in the background (:meth:`ServerState.load`): ``/he
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 import os
@@ -259,11 +260,12 @@ async def _in_thread(loop: asyncio.AbstractEventLoop, fn: Callable[[], Any]) -> 
 
     def target() -> None:
         try:
-            result = fn()
+            result, error = fn(), None
         except BaseException as exc:
-            loop.call_soon_threadsafe(_settle, future, None, exc)
-        else:
-            loop.call_soon_threadsafe(_settle, future, result, None)
+            result, error = None, exc
+        # the loop may have closed while this ran (the app shut down): then nobody awaits the result
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, future, result, error)
 
     threading.Thread(target=target, name="shengqing-load", daemon=True).start()
     return await future
