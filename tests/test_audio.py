@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from shengqing.audio import FORMATS, StreamEncoder, decode, encode, normalize_format
 from shengqing.errors import UnsupportedFormatError
@@ -95,7 +96,5 @@ def test_mp3_decodes_without_garbled_frames(capfd: pytest.CaptureFixture[str]) -
     data = encode(pcm, "mp3")
     out = decode(data, "mp3")
     assert "part2_3_length" not in capfd.readouterr().err
-    import soundfile as sf
-
     whole, _ = sf.read(io.BytesIO(data), dtype="int16")  # one read from start to end
     assert np.array_equal(out, whole)

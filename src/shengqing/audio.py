@@ -219,6 +219,9 @@ def encode(samples: np.ndarray, fmt: str = "wav") -> bytes:
     return encoder.feed(samples) + encoder.finish()
 
 
+_MAX_STATED_FRAMES = SAMPLE_RATE * 3600 * 24  # beyond a day, a stated length is a placeholder
+
+
 def decode(data: bytes, fmt: str) -> np.ndarray:
     """Decode bytes produced by :func:`encode` back to int16 samples (tests and ``verify`` use it)."""
     name = normalize_format(fmt)
@@ -236,9 +239,6 @@ def decode(data: bytes, fmt: str) -> np.ndarray:
         while len(block := handle.read(65536, dtype="int16")):
             blocks.append(block.reshape(-1))
     return np.concatenate(blocks) if blocks else np.zeros(0, np.int16)
-
-
-_MAX_STATED_FRAMES = SAMPLE_RATE * 3600 * 24  # beyond a day, a stated length is a placeholder
 
 
 _MP3_BITRATES = {3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),

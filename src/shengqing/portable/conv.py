@@ -55,7 +55,7 @@ def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarra
     return (quantized - zero_point).reshape(x.shape), scale
 
 
-def _dequantize(sums: np.ndarray, scale: np.ndarray | float, w: Weights, channels_last: bool) -> np.ndarray:
+def _scale_sums(sums: np.ndarray, scale: np.ndarray | float, w: Weights, channels_last: bool) -> np.ndarray:
     """Exact integer ``sums`` → float32 × the activations' scale × the weights' scale + bias (XNNPACK's
     order, no fused multiply-add), returned as float64 like every portable tensor."""
     assert w.post_scale is not None
@@ -159,6 +159,15 @@ class Weights:
                    cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk)
 
 
+def _convolution_operand(x: np.ndarray, w: Weights, axis: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A convolution's input ready for exact products, channels along ``axis``: int8 layers quantize the
+    whole input at one scale, as XNNPACK's convolutions do (SAME padding, the zero point, becomes 0), and
+    return that scale; float layers snap each position (scale None)."""
+    if w.post_scale is not None:
+        return dynamic_int8(x, per_row=False)
+    return w.snap_input(x, axis=axis), None
+
+
 #: Elements of one block of tap partial sums (float64): 4 MB.
 _BLOCK_ELEMENTS = 1 << 19
 
@@ -171,11 +180,7 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
     ``R = W_stacked @ X`` gives every tap's exact partial sum at every position; output ``t`` is
     ``Σ_k R_k[t + k·d]`` added in tap order, then the int8 scale and the bias.
     """
-    int8 = w.post_scale is not None
-    if int8:  # the whole input at one scale, as XNNPACK's convolutions quantize it
-        snapped, scale = dynamic_int8(x, per_row=False)
-    else:
-        snapped = w.snap_input(x, axis=0)
+    snapped, scale = _convolution_operand(x, w, axis=0)
     if reflect != (0, 0):
         snapped = _reflect(snapped, *reflect)
     if w.same and w.taps > 1:
@@ -203,8 +208,8 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
                     out[:, first:last] = partial[row:row + hi - lo, start:start + span]
                 else:
                     out[lo:hi, first:last] += partial[row:row + hi - lo, start:start + span]
-    if int8:
-        return _dequantize(out, scale, w, channels_last=False).astype(x.dtype, copy=False)
+    if scale is not None:
+        return _scale_sums(out, scale, w, channels_last=False).astype(x.dtype, copy=False)
     if w.bias is not None:
         out += w.bias
     return out.astype(x.dtype, copy=False)
@@ -213,11 +218,7 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
 def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
     """:func:`conv1d` with positions as rows, ``x`` [L, Cin] → [L', Cout]: the layout of the acoustic model
     (short sequences, wide channels), with no transposes. SAME padding only (no mirror padding there)."""
-    int8 = w.post_scale is not None
-    if int8:  # the whole input at one scale; SAME padding is the zero point, which quantizes to 0 here
-        snapped, scale = dynamic_int8(x, per_row=False)
-    else:
-        snapped = w.snap_input(x, axis=1)
+    snapped, scale = _convolution_operand(x, w, axis=1)
     if w.same and w.taps > 1:
         total = (w.taps - 1) * w.dilation
         snapped = np.pad(snapped, ((total // 2, total - total // 2), (0, 0)))
@@ -230,8 +231,8 @@ def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
         for k, row, lo, hi in w.spans:  # taps in order; left-out columns would add exact zeros
             start = k * w.dilation
             out[:, lo:hi] += partial[start:start + length, row:row + hi - lo]
-    if int8:
-        return _dequantize(out, scale, w, channels_last=True)
+    if scale is not None:
+        return _scale_sums(out, scale, w, channels_last=True)
     if w.bias is not None:
         out += w.bias.reshape(-1)
     return out
@@ -267,7 +268,7 @@ def dense(rows: np.ndarray, w: Weights) -> np.ndarray:
     XNNPACK's fully-connected kernels do) and the bias."""
     if w.post_scale is not None:
         integers, scale = dynamic_int8(rows, per_row=True)
-        return _dequantize(w.dense_product(integers), scale, w, channels_last=True)
+        return _scale_sums(w.dense_product(integers), scale, w, channels_last=True)
     out = w.dense_product(w.snap_input(rows, axis=1))
     if w.bias is not None:
         out += w.bias
