@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidOptionError
+from .portable import parallel
 from .runtime import KernelMode, ModelSource, allocate, make_interpreter
 
 FRAME_SAMPLES = 300  # one mel frame = 12.5 ms at 24 kHz
@@ -56,18 +57,19 @@ class AcousticOutput:
 class AcousticModel:
     """Thread-safe wrapper around one interpreter.
 
-    Calls are serialised: one interpreter instead of one per worker saves ~30 MB per worker. ``threads``
-    > 1 lets one call use up to that many cores (the first phrase of a request decides the time to first
-    audio); each call may ask for fewer, so a busy pool is not oversubscribed. The mel does not depend on
-    it (see :mod:`shengqing.runtime`).
+    One interpreter serves every worker (one per worker would cost ~30 MB each). LiteRT's calls are
+    serialised; the portable interpreter is re-entrant, so its calls run side by side. ``threads`` > 1 lets
+    one call use up to that many cores (the first phrase of a request decides the time to first audio);
+    each call may ask for fewer, so a busy pool is not oversubscribed. The mel does not depend on it (see
+    :mod:`shengqing.runtime` and :mod:`shengqing.portable.parallel`).
     """
 
     def __init__(self, model: ModelSource, mode: KernelMode, *, threads: int = 1) -> None:
         self._model = model
         self._mode = mode
-        # LiteRT's reference kernels are single-threaded; the portable interpreter's BLAS is held to one
-        # thread (see runtime.limit_blas_threads): the engine's workers give the parallelism.
-        self._threads = threads if mode is KernelMode.FAST else 1
+        # LiteRT's reference kernels are single-threaded; the portable interpreter splits its products over
+        # helper threads (its BLAS is held to one thread, see runtime.limit_blas_threads)
+        self._threads = 1 if mode is KernelMode.REFERENCE else threads
         self._lock = threading.Lock()
         self._state: tuple[Any, dict[str, Any], dict[str, int]] | None = None
         self._allocated = False
@@ -91,12 +93,18 @@ class AcousticModel:
         if len(controls) != length:
             raise InvalidOptionError(f"controls have {len(controls)} values for {length} phone ids")
         wanted = self._threads if threads is None else max(1, min(threads, self._threads))
+        if self._mode is KernelMode.PORTABLE:
+            with self._lock:
+                state = self._interpreter()
+            with parallel.cores(wanted):
+                return self._invoke(state, ids, controls, speed)
         with self._lock:
-            return self._run_locked(ids, controls, speed, wanted)
+            return self._run_litert(ids, controls, speed, wanted)
 
-    def _run_locked(self, ids: np.ndarray, controls: PhonemeControls, speed: float, threads: int) -> AcousticOutput:
+    def _run_litert(self, ids: np.ndarray, controls: PhonemeControls, speed: float, threads: int) -> AcousticOutput:
         length = len(ids)
-        interpreter, inputs, outputs = self._interpreter()
+        state = self._interpreter()
+        interpreter, inputs, _ = state
         if threads != self._current_threads:
             # LiteRT's Python class has no public setter; its wrapper's SetNumThreads re-sizes the int8
             # kernels' thread pool for the following invokes.
@@ -108,9 +116,14 @@ class AcousticModel:
                 detail["shape"] = np.array([1, length])
                 self._allocated = False
         if not self._allocated:
-            if self._mode is not KernelMode.PORTABLE:
-                allocate(interpreter)
+            allocate(interpreter)
             self._allocated = True
+        return self._invoke(state, ids, controls, speed)
+
+    @staticmethod
+    def _invoke(state: tuple[Any, dict[str, Any], dict[str, int]], ids: np.ndarray, controls: PhonemeControls,
+                speed: float) -> AcousticOutput:
+        interpreter, inputs, outputs = state
         feed = {
             "input_ids": np.asarray(ids, np.int32).reshape(1, -1),
             "speaker_ids": np.zeros(1, np.int32),

@@ -103,7 +103,8 @@ class Synthesizer:
         # Fast mode: each worker's vocoder uses up to VOCODER_THREADS cores: XNNPACK splits a convolution's
         # outputs, not its sums, so the bits are the same at any thread count (tested), and two threads
         # sharing one interpreter's weights and arena beat two interpreters contending for the caches.
-        # Portable mode: one worker per core, each single-threaded (NumPy's BLAS held to one thread).
+        # Portable mode: one worker per core, each single-threaded (NumPy's BLAS held to one thread); an
+        # acoustic call borrows idle workers' cores (portable.parallel).
         if self.kernels is KernelMode.PORTABLE:
             limit_blas_threads()
             self._cores_per_worker = 1

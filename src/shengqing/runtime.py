@@ -108,8 +108,8 @@ def make_interpreter(model: ModelSource, mode: KernelMode, threads: int = 1, *, 
 
     ``portable``: a :mod:`shengqing.portable` interpreter (``sequence``: the channel-major one for the
     purely convolutional vocoder); it is re-entrant, so one instance may serve every thread, and ignores
-    ``threads`` (parallelism comes from the engine's workers; BLAS is held to one thread, see
-    :func:`limit_blas_threads`). Otherwise LiteRT's interpreter.
+    ``threads`` (BLAS is held to one thread, see :func:`limit_blas_threads`; a call's cores are set with
+    :func:`shengqing.portable.parallel.cores`). Otherwise LiteRT's interpreter.
     """
     if mode is KernelMode.PORTABLE:
         from .portable import PortableInterpreter, SequenceInterpreter

@@ -7,7 +7,9 @@ were not exact, its bits would move.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -123,3 +125,30 @@ def test_portable_models_ignore_summation_order_and_threads(
     assert other.mel.tobytes() == first.mel.tobytes()
     assert other.durations.tobytes() == first.durations.tobytes()
     assert vocode(vocoder, first.mel).tobytes() == wave.tobytes()
+
+
+def test_portable_acoustic_model_on_several_cores_and_side_by_side(
+        model_bytes: dict[str, bytes], engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call given idle cores splits its products over helper threads, and calls from several workers run
+    at once (the interpreter is re-entrant): every mel, duration and f0 stays the single-threaded bits."""
+    model = AcousticModel(model_bytes[ACOUSTIC_FILE], KernelMode.PORTABLE, threads=4)
+    plans = [p for text in standard_texts()[:6] for p in engine._plan(text, engine_options(), None) if p.ids.size]
+    alone = [model.run(p.ids, p.controls, threads=1) for p in plans]
+    helpers: set[str] = set()
+    product = nm.matmul
+
+    def watched(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        helpers.add(threading.current_thread().name)
+        return product(a, b)
+
+    monkeypatch.setattr(nm, "matmul", watched)
+    for threads in (2, 4):
+        for plan, want in zip(plans, alone, strict=True):
+            got = model.run(plan.ids, plan.controls, threads=threads)
+            assert got.mel.tobytes() == want.mel.tobytes() and np.array_equal(got.durations, want.durations)
+            assert got.f0.tobytes() == want.f0.tobytes(), threads
+    assert any(name.startswith("shengqing-portable") for name in helpers), helpers
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        side_by_side = list(pool.map(lambda p: model.run(p.ids, p.controls, threads=2), plans * 2))
+    for got, want in zip(side_by_side, alone * 2, strict=True):
+        assert got.mel.tobytes() == want.mel.tobytes() and np.array_equal(got.durations, want.durations)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import numerics as nm
+from .parallel import split_columns
 
 #: Int8 weights run in single precision, twice as fast as double: the quantized activations less their
 #: zero point lie in [-255, 255] (8 bits and a sign), so chunks of the contraction short enough that every
@@ -239,7 +240,12 @@ def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
 
 
 def _chunked_rows_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
-    """``rows @ matrix`` as float64, the contraction cut into exact chunks of ``chunk`` terms."""
+    """``rows @ matrix`` as float64, the contraction cut into exact chunks of ``chunk`` terms, the rows
+    columns split over the cores this call may use (:func:`.parallel.cores`)."""
+    return split_columns(lambda part: _chunked_product(rows, part, chunk), matrix, rows.shape[0])
+
+
+def _chunked_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
     size = rows.shape[1]
     if not chunk or size <= chunk:
         return np.asarray(nm.matmul(rows, matrix), np.float64)
