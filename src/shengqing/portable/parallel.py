@@ -19,9 +19,11 @@ import numpy as np
 
 #: Below this many multiply-adds per part, handing work to another thread costs more than it saves.
 _MIN_PART_WORK = 1 << 21
+#: Helper threads at most, so a product uses up to 8 cores (the default thread cap, config.DEFAULT_MAX_THREADS:
+#: more no longer pay on this model); the pool starts a thread only when no idle one can take the work.
+_MAX_HELPERS = 7
 _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
-_pool_size = 0
 _pool_lock = threading.Lock()
 
 
@@ -36,14 +38,12 @@ def cores(count: int) -> Iterator[None]:
         _local.cores = before
 
 
-def _helpers(count: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
+def _helpers() -> ThreadPoolExecutor:
+    """The one pool, never replaced (a replaced pool could be shut down under a caller's submit)."""
+    global _pool
     with _pool_lock:
-        if _pool is None or _pool_size < count:  # grows only; idle helpers cost nothing
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="shengqing-portable")
-            _pool_size = count
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_MAX_HELPERS, thread_name_prefix="shengqing-portable")
         return _pool
 
 
@@ -52,7 +52,8 @@ def split_columns(product: Callable[[np.ndarray], np.ndarray], matrix: np.ndarra
     the columns of one part of ``matrix``. Columns, not rows: BLAS packs the whole right-hand matrix for
     every call, so a row part would cost almost as much as the whole product."""
     contracted, columns = matrix.shape
-    count = min(getattr(_local, "cores", 1), rows * columns * contracted // _MIN_PART_WORK, columns)
+    count = min(getattr(_local, "cores", 1), _MAX_HELPERS + 1, rows * columns * contracted // _MIN_PART_WORK,
+                columns)
     if count <= 1:
         return product(matrix)
     bounds = [columns * k // count for k in range(count + 1)]
@@ -61,7 +62,8 @@ def split_columns(product: Callable[[np.ndarray], np.ndarray], matrix: np.ndarra
     def part(first: int, last: int) -> None:
         out[:, first:last] = product(matrix[:, first:last])
 
-    futures = [_helpers(count - 1).submit(part, a, b) for a, b in itertools.pairwise(bounds[1:])]
+    helpers = _helpers()
+    futures = [helpers.submit(part, a, b) for a, b in itertools.pairwise(bounds[1:])]
     part(bounds[0], bounds[1])
     for future in futures:
         future.result()
