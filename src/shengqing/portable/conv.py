@@ -61,7 +61,7 @@ def _scale_sums(sums: np.ndarray, scale: np.ndarray | float, w: Weights, channel
     order, no fused multiply-add), returned as float64 like every portable tensor."""
     assert w.post_scale is not None
     shape = (-1,) if channels_last else (-1, 1)
-    out = sums.astype(_F32) * scale
+    out: np.ndarray = np.multiply(sums, scale, dtype=_F32)  # sums rounded to float32 first, as XNNPACK does
     out *= w.post_scale.reshape(shape).astype(_F32)
     if w.bias is not None:
         out += w.bias.reshape(shape).astype(_F32)
@@ -240,15 +240,18 @@ def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
 
 
 def _chunked_rows_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
-    """``rows @ matrix`` as float64, the contraction cut into exact chunks of ``chunk`` terms, the rows
-    columns split over the cores this call may use (:func:`.parallel.cores`)."""
-    return split_columns(lambda part: _chunked_product(rows, part, chunk), matrix, rows.shape[0])
+    """``rows @ matrix``, the contraction cut into exact chunks of ``chunk`` terms, the columns split over
+    the cores this call may use (:func:`.parallel.cores`). In the matrix's dtype when it is one chunk (the
+    exact sums, left for the caller to widen as it reads them), else float64 (the chunks added)."""
+    single = not chunk or rows.shape[1] <= chunk
+    return split_columns(lambda part: _chunked_product(rows, part, chunk), matrix, rows.shape[0],
+                         matrix.dtype if single else np.dtype("float64"))
 
 
 def _chunked_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
     size = rows.shape[1]
     if not chunk or size <= chunk:
-        return np.asarray(nm.matmul(rows, matrix), np.float64)
+        return nm.matmul(rows, matrix)
     out = np.asarray(nm.matmul(rows[:, :chunk], matrix[:chunk]), np.float64)
     for first in range(chunk, size, chunk):
         out += nm.matmul(rows[:, first:first + chunk], matrix[first:first + chunk])

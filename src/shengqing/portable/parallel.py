@@ -14,6 +14,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ _MIN_PART_WORK = 1 << 21
 #: Helper threads at most, so a product uses up to 8 cores (the default thread cap, config.DEFAULT_MAX_THREADS:
 #: more no longer pay on this model); the pool starts a thread only when no idle one can take the work.
 _MAX_HELPERS = 7
+_FLOAT64 = np.dtype("float64")
 _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -47,8 +49,9 @@ def _helpers() -> ThreadPoolExecutor:
         return _pool
 
 
-def split_columns(product: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, rows: int) -> np.ndarray:
-    """``product(matrix)`` (float64 ``[rows, matrix columns]``) on up to :func:`cores` cores, each computing
+def split_columns(product: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, rows: int,
+                  dtype: np.dtype[Any] = _FLOAT64) -> np.ndarray:
+    """``product(matrix)`` (``[rows, matrix columns]`` of ``dtype``) on up to :func:`cores` cores, each computing
     the columns of one part of ``matrix``. Columns, not rows: BLAS packs the whole right-hand matrix for
     every call, so a row part would cost almost as much as the whole product."""
     contracted, columns = matrix.shape
@@ -57,7 +60,7 @@ def split_columns(product: Callable[[np.ndarray], np.ndarray], matrix: np.ndarra
     if count <= 1:
         return product(matrix)
     bounds = [columns * k // count for k in range(count + 1)]
-    out = np.empty((rows, columns))
+    out = np.empty((rows, columns), dtype)
 
     def part(first: int, last: int) -> None:
         out[:, first:last] = product(matrix[:, first:last])
