@@ -21,6 +21,9 @@ def test_split_columns_gives_the_same_bits_on_any_number_of_cores() -> None:
             assert dense(rows, layer).tobytes() == one.tobytes(), count
 
 
+FLOAT64 = np.dtype("float64")
+
+
 def test_split_columns_uses_helpers_only_for_large_products() -> None:
     seen: list[str] = []
 
@@ -29,11 +32,11 @@ def test_split_columns_uses_helpers_only_for_large_products() -> None:
         return np.ones((8, part.shape[1]))
 
     with parallel.cores(2):
-        assert parallel.split_columns(product, np.zeros((16, 16)), 8).shape == (8, 16)
+        assert parallel.split_columns(product, np.zeros((16, 16)), 8, FLOAT64).shape == (8, 16)
         assert seen == [threading.current_thread().name]  # too small: done by the caller alone
         seen.clear()
-        assert np.array_equal(parallel.split_columns(product, np.zeros((512, 1024)), 8), np.ones((8, 1024)))
+        assert np.array_equal(parallel.split_columns(product, np.zeros((512, 1024)), 8, FLOAT64), np.ones((8, 1024)))
     assert len(seen) == 2 and any(name.startswith("shengqing-portable") for name in seen), seen
     seen.clear()
-    parallel.split_columns(product, np.zeros((512, 1024)), 8)  # outside cores(): one core
+    parallel.split_columns(product, np.zeros((512, 1024)), 8, FLOAT64)  # outside cores(): one core
     assert seen == [threading.current_thread().name]

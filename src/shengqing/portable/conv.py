@@ -240,20 +240,18 @@ def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
 
 
 def _chunked_rows_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
-    """``rows @ matrix``, the contraction cut into exact chunks of ``chunk`` terms, the columns split over
-    the cores this call may use (:func:`.parallel.cores`). In the matrix's dtype when it is one chunk (the
-    exact sums, left for the caller to widen as it reads them), else float64 (the chunks added)."""
-    single = not chunk or rows.shape[1] <= chunk
+    """``rows @ matrix``, the columns split over the cores this call may use (:func:`.parallel.cores`). One
+    exact chunk stays in the matrix's dtype (the caller widens the sums as it reads them); a contraction
+    longer than ``chunk`` terms is cut into exact chunks whose products are added in float64."""
+    if not chunk or rows.shape[1] <= chunk:
+        return split_columns(lambda part: nm.matmul(rows, part), matrix, rows.shape[0], matrix.dtype)
     return split_columns(lambda part: _chunked_product(rows, part, chunk), matrix, rows.shape[0],
-                         matrix.dtype if single else np.dtype("float64"))
+                         np.dtype("float64"))
 
 
 def _chunked_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
-    size = rows.shape[1]
-    if not chunk or size <= chunk:
-        return nm.matmul(rows, matrix)
     out = np.asarray(nm.matmul(rows[:, :chunk], matrix[:chunk]), np.float64)
-    for first in range(chunk, size, chunk):
+    for first in range(chunk, rows.shape[1], chunk):
         out += nm.matmul(rows[:, first:first + chunk], matrix[first:first + chunk])
     return out
 

@@ -23,7 +23,6 @@ _MIN_PART_WORK = 1 << 21
 #: Helper threads at most, so a product uses up to 8 cores (the default thread cap, config.DEFAULT_MAX_THREADS:
 #: more no longer pay on this model); the pool starts a thread only when no idle one can take the work.
 _MAX_HELPERS = 7
-_FLOAT64 = np.dtype("float64")
 _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -50,7 +49,7 @@ def _helpers() -> ThreadPoolExecutor:
 
 
 def split_columns(product: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, rows: int,
-                  dtype: np.dtype[Any] = _FLOAT64) -> np.ndarray:
+                  dtype: np.dtype[Any]) -> np.ndarray:
     """``product(matrix)`` (``[rows, matrix columns]`` of ``dtype``) on up to :func:`cores` cores, each computing
     the columns of one part of ``matrix``. Columns, not rows: BLAS packs the whole right-hand matrix for
     every call, so a row part would cost almost as much as the whole product."""
