@@ -56,9 +56,10 @@ class PlannedPhrase:
 class PhraseJob:
     """Acoustic model, then the phrase's vocoder windows, all on the engine's pool.
 
-    The pool is FIFO, so a phrase's acoustic job is queued only once the previous phrase has queued its
-    vocoder windows (``after``): earlier audio is never stuck behind later phrases, which keeps the time to
-    the first chunk short while the pool stays busy.
+    The pool is FIFO. When streaming, a phrase's acoustic job is queued only once the previous phrase has
+    queued its vocoder windows (``after``): earlier audio is never stuck behind later phrases, which keeps
+    the time to the first chunk short. A whole synthesis passes no ``after``: its acoustic jobs go first,
+    and no worker waits while another runs the acoustic model.
     """
 
     def __init__(self, engine: JobHost, phrase: PlannedPhrase, pieces: int,
