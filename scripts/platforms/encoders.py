@@ -4,9 +4,13 @@ Run it natively and on an emulated platform with the same input to see whether t
 FLAC, LAME, libopus) give the same bytes there, without re-synthesizing under emulation::
 
     PYTHONPATH=src .venv/bin/python scripts/platforms/encoders.py OUT/first.npy
-    PYTHONPATH=src qemu-x86_64-static -cpu Haswell .venv/bin/python scripts/platforms/encoders.py OUT/first.npy
+    OPENBLAS_CORETYPE=Haswell PYTHONPATH=src qemu-x86_64-static -cpu Haswell .venv/bin/python \\
+        scripts/platforms/encoders.py OUT/first.npy
+
     scripts/platforms/arm64-run.sh . ~/.cache/shengqing OUT -- /mnt/shengqing-src/scripts/platforms/encoders.py \\
         /mnt/out/first.npy
+
+(OPENBLAS_CORETYPE names the emulated model's kernels: OpenBLAS's own detection may see the host's CPU.)
 """
 
 from __future__ import annotations

@@ -72,12 +72,18 @@ PLATFORMS = {p.name: p for p in (
     Platform("native-sse4", "this CPU with numpy held to its SSE4.2 baseline and OpenBLAS to its Nehalem "
              "kernels: a Nehalem's software paths at native speed",
              env=(("NPY_DISABLE_CPU_FEATURES", f"X86_V3 {_ABOVE_AVX2}"), ("OPENBLAS_CORETYPE", "Nehalem"))),
-    Platform("nehalem", "qemu-x86_64 -cpu Nehalem (SSE4.2)", qemu_cpu="Nehalem"),
-    Platform("haswell", "qemu-x86_64 -cpu Haswell (AVX2, FMA)", qemu_cpu="Haswell"),
-    Platform("max", "qemu-x86_64 -cpu max (everything TCG emulates: AVX2, FMA; no AVX-512)", qemu_cpu="max"),
+    # OpenBLAS is told the emulated model's kernels: under qemu-user on an AMD EPYC host its own detection
+    # chose Haswell kernels for -cpu Nehalem, and numpy's import died on an AVX2 instruction (2026-12-02).
+    Platform("nehalem", "qemu-x86_64 -cpu Nehalem (SSE4.2)", qemu_cpu="Nehalem",
+             env=(("OPENBLAS_CORETYPE", "Nehalem"),)),
+    Platform("haswell", "qemu-x86_64 -cpu Haswell (AVX2, FMA)", qemu_cpu="Haswell",
+             env=(("OPENBLAS_CORETYPE", "Haswell"),)),
+    Platform("max", "qemu-x86_64 -cpu max (everything TCG emulates: AVX2, FMA; no AVX-512)", qemu_cpu="max",
+             env=(("OPENBLAS_CORETYPE", "Haswell"),)),
     Platform("haswell-avxblas", "qemu-x86_64 -cpu Haswell (AVX2, FMA), OpenBLAS held to its Sandy Bridge (AVX, "
              "no FMA) kernels", qemu_cpu="Haswell", env=(("OPENBLAS_CORETYPE", "Sandybridge"),)),
-    Platform("sandybridge", "qemu-x86_64 -cpu SandyBridge (AVX, no AVX2 or FMA)", qemu_cpu="SandyBridge"),
+    Platform("sandybridge", "qemu-x86_64 -cpu SandyBridge (AVX, no AVX2 or FMA)", qemu_cpu="SandyBridge",
+             env=(("OPENBLAS_CORETYPE", "Sandybridge"),)),
     Platform("arm64", "Debian bookworm arm64 root, qemu-aarch64 -cpu max (Armv9 with SVE2 and SME: OpenBLAS "
              "picks its armv9sme kernels)", arm64=True),
     Platform("arm64-n1", "Debian bookworm arm64 root, qemu-aarch64 -cpu neoverse-n1 (AWS Graviton2, Ampere "
