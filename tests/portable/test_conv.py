@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from shengqing.portable.conv import Weights, conv1d, conv1d_rows, dense, dynamic_int8
 
@@ -97,3 +98,48 @@ def test_int8_convolution_layouts_agree() -> None:
     want *= layer.post_scale.astype(np.float32)
     want += layer.bias.astype(np.float32)
     assert np.array_equal(channel_major, want.astype(np.float64))
+
+
+def test_single_precision_products_are_exact_at_the_worst_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vocoder's layers: 8-bit weights against 8-bit activations, 384 input channels. At full scale the
+    whole contraction sums to an odd integer above 2^24, which float32 cannot hold; cut into chunks of 256
+    terms, every GEMM's result is exact (so no BLAS can round it differently), and the chunks add in
+    float32 in a fixed order."""
+    from shengqing.portable import numerics as nm
+
+    cin, cout = 384, 3
+    values = np.full((cout, 1, cin), 255.0)  # 255 needs 8 bits; with the channel's peak the grid is 1
+    values[1] = -255.0
+    values[2, 0, ::2] = 1.0
+    layer = Weights.prepare(values, None, None, dense=False, single=True)
+    assert layer.matrix.dtype == np.float32 and layer.accumulate == np.float32
+    assert np.array_equal(layer.matrix.astype(np.float64), values[:, 0, :])
+    x = np.full((cin, 2), 255.0, np.float32)
+    x[7, 0] = 254.0  # makes the full sum odd
+    x[:, 1] = -x[:, 1]
+    exact = values[:, 0, :] @ x.astype(np.float64)
+    assert abs(exact[0, 0]) > 2**24 and exact[0, 0] % 2 == 1 and float(np.float32(exact[0, 0])) != exact[0, 0]
+    products = []
+    original = nm.matmul
+
+    def checked(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = original(a, b)
+        products.append(np.array_equal(out.astype(np.float64), a.astype(np.float64) @ b.astype(np.float64)))
+        return out
+
+    monkeypatch.setattr(nm, "matmul", checked)
+    got = conv1d(x, layer)
+    assert len(products) == 2 and all(products)
+    want = (values[:, 0, :256] @ x[:256]).astype(np.float32) + (values[:, 0, 256:] @ x[256:]).astype(np.float32)
+    assert got.dtype == np.float32 and np.array_equal(got, want)
+
+
+def test_single_precision_keeps_20_bits_for_tiny_weights() -> None:
+    """A weight channel below 2^-12 would put products under float32's normal range: that layer stays in
+    float64 at 20 bits, still exact."""
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal((4, 3, 8))
+    assert Weights.prepare(values, None, None, dense=False, single=True).matrix.dtype == np.float32
+    values[2] *= 2.0**-14
+    layer = Weights.prepare(values, None, None, dense=False, single=True)
+    assert layer.matrix.dtype == np.float64 and layer.accumulate == np.float64 and layer.activation_bits == 20

@@ -95,15 +95,26 @@ def test_portable_durations_agree_with_fast(acoustic: dict[str, AcousticModel], 
 
 def test_portable_vocoder_is_transparent(model_bytes: dict[str, bytes], acoustic: dict[str, AcousticModel],
                                          phrase: tuple[np.ndarray, PhonemeControls]) -> None:
+    """The vocoder's 8-bit single-precision products against LiteRT's reference kernels: the same spectrum
+    to within 0.41 dB here (the verify tool's aligned log-mel distance), though the waveform moves (SNR
+    17.8 dB); the generic interpreter's 20-bit float64 products are closer still (53.7 dB)."""
+    from shengqing.verify.acoustics import contour_of, logmel_distance
+
     mel = acoustic["fast"].run(*phrase).mel
     reference = vocode(make_interpreter(model_bytes[VOCODER_FILE], KernelMode.REFERENCE), mel)
     sequence = vocode(SequenceInterpreter(model_bytes[VOCODER_FILE]), mel)
-    snr = 10 * np.log10(np.sum(reference**2) / np.sum((sequence - reference) ** 2))
-    assert snr > 40.0, f"portable vocoder SNR {snr:.1f} dB against LiteRT's reference kernels"
-    # the channel-major interpreter and the generic one do the same products; the former keeps activations
-    # in float32 between layers (finer than the 20-bit snapping), so they agree to float rounding
     generic = vocode(PortableInterpreter(model_bytes[VOCODER_FILE]), mel)
-    assert 10 * np.log10(np.sum(generic**2) / np.sum((generic - sequence) ** 2)) > 60.0
+
+    def snr(other: np.ndarray) -> float:
+        return float(10 * np.log10(np.sum(reference**2) / np.sum((other - reference) ** 2)))
+
+    def int16(wave: np.ndarray) -> np.ndarray:
+        return np.asarray(np.clip(np.rint(wave * 32767.0), -32768, 32767), np.int16)
+
+    distance = logmel_distance(contour_of(int16(reference)), contour_of(int16(sequence)))
+    assert distance < 0.7, f"portable vocoder {distance:.2f} dB from LiteRT's reference kernels"
+    assert snr(sequence) > 14.0, f"portable vocoder SNR {snr(sequence):.1f} dB"
+    assert snr(generic) > 40.0, f"generic interpreter SNR {snr(generic):.1f} dB"
 
 
 def test_portable_models_ignore_summation_order_and_threads(

@@ -24,10 +24,20 @@ from .parallel import split_columns
 #: Int8 weights run in single precision, twice as fast as double: the quantized activations less their
 #: zero point lie in [-255, 255] (8 bits and a sign), so chunks of the contraction short enough that every
 #: partial sum stays below 2^24 are exact in float32 (516 terms for weights up to 127); the chunks' exact
-#: integer results are added in float64. Float weights use float64 and 20 bits.
+#: integer results are added in float64. Float weights use float64 and 20 bits, except where a layer asks
+#: for single precision (the vocoder's): then weights and activations keep 8 significant bits, each chunk of
+#: 256 terms sums below 2^24, exact in float32, and the chunks and taps are added in float32, in a fixed
+#: order (docs/consistency.md, "The single-precision vocoder").
 _INT8_ACTIVATION_BITS = 8
 _FLOAT32_EXACT = 2.0**24 - 1
+_SINGLE_BITS = 8
+_SINGLE_TERMS = 256
+#: A single-precision layer's smallest product must stay a normal float32 (no flush-to-zero question): the
+#: activations' grid is at least 2^-107 (:func:`.numerics.snap` zeroes float32 slices below 2^-100), so
+#: every weight channel's peak must reach 2^-12; a layer with a smaller one keeps 20 bits in float64.
+_SINGLE_SMALLEST_PEAK = 2.0**-12
 _F32 = np.float32
+_F64 = np.dtype("float64")
 
 
 def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +87,8 @@ class Weights:
     ``post_scale``: the int8 weights' scale applied to the output (None for snapped float weights).
     ``spans``: per tap, ``(tap, first matrix row, first output channel, last + 1)`` — the rows of a tap that are
     all zero are left out of the matrix (a polyphase upsampler's phases each use two of its three taps).
+    ``accumulate``: the dtype the chunks' products and the taps are added in (float32 for single-precision
+    layers, float64 otherwise).
     """
 
     matrix: np.ndarray
@@ -89,6 +101,7 @@ class Weights:
     activation_bits: int = nm.BITS
     spans: tuple[tuple[int, int, int, int], ...] = ()
     chunk: int = 0  # contracted terms per exact float32 product (0: all at once)
+    accumulate: np.dtype[Any] = _F64
 
     def snap_input(self, x: np.ndarray, axis: int) -> np.ndarray:
         """``x`` snapped (in its own dtype) for this layer's products (float weights)."""
@@ -96,12 +109,12 @@ class Weights:
 
     def product(self, snapped: np.ndarray) -> np.ndarray:
         """``matrix @ snapped`` (convolution layout) in the matrix's dtype — the cast is exact, at most 20
-        significant bits — as float64; float32 products chunk by chunk, each an exact integer."""
+        significant bits — as ``accumulate``; float32 products chunk by chunk, each exact."""
         operand = snapped.astype(self.matrix.dtype, copy=False)
         size = operand.shape[0]
         if not self.chunk or size <= self.chunk:
-            return np.asarray(nm.matmul(self.matrix, operand), np.float64)
-        out = np.asarray(nm.matmul(self.matrix[:, :self.chunk], operand[:self.chunk]), np.float64)
+            return np.asarray(nm.matmul(self.matrix, operand), self.accumulate)
+        out = np.asarray(nm.matmul(self.matrix[:, :self.chunk], operand[:self.chunk]), self.accumulate)
         for first in range(self.chunk, size, self.chunk):
             out += nm.matmul(self.matrix[:, first:first + self.chunk], operand[first:first + self.chunk])
         return out
@@ -116,15 +129,22 @@ class Weights:
 
     @classmethod
     def prepare(cls, values: np.ndarray, int8_scale: np.ndarray | None, bias: np.ndarray | None, *,
-                dense: bool, dilation: int = 1, same: bool = False) -> Weights:
+                dense: bool, dilation: int = 1, same: bool = False, single: bool = False) -> Weights:
         """``values``: ``[Cout, Cin]`` (dense) or ``[Cout, K, Cin]`` (convolution); int8 weights come with
-        their scale (one, or one per output channel)."""
+        their scale (one, or one per output channel). ``single``: float weights at 8 bits in float32 (see
+        ``_SINGLE_BITS``), where their size allows."""
         cout = values.shape[0]
         contracted = values.shape[-1]
         bits: int = nm.BITS
         chunk = 0
         dtype: np.dtype[Any] = np.dtype("float64")
-        if int8_scale is None:
+        accumulate: np.dtype[Any] = _F64
+        if int8_scale is None and single and _single_precision_fits(values.reshape(cout, -1)):
+            integer = nm.snap(values.reshape(cout, -1), axis=1, bits=_SINGLE_BITS).reshape(values.shape)
+            post = None
+            bits, chunk, dtype = _SINGLE_BITS, _SINGLE_TERMS, np.dtype("float32")
+            accumulate = dtype
+        elif int8_scale is None:
             integer = nm.snap(values.reshape(cout, -1), axis=1).reshape(values.shape)
             post = None
         else:
@@ -156,8 +176,15 @@ class Weights:
         if contracted > nm.MAX_TERMS:
             raise ValueError("contracted length exceeds the exact range")
         return cls(matrix, None if post is None else post.reshape(post_shape),
-                   None if bias is None else np.asarray(bias, np.float64).reshape(bias_shape),
-                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk)
+                   None if bias is None else np.asarray(bias, accumulate).reshape(bias_shape),
+                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk, accumulate)
+
+
+def _single_precision_fits(rows: np.ndarray) -> bool:
+    """Whether every non-zero weight channel (row) is large enough for :data:`_SINGLE_SMALLEST_PEAK`."""
+    peaks = np.max(np.abs(rows), axis=1) if rows.size else np.zeros(0)
+    nonzero = peaks[peaks > 0]
+    return bool(np.all(nonzero >= _SINGLE_SMALLEST_PEAK))
 
 
 def _convolution_operand(x: np.ndarray, w: Weights, axis: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -194,7 +221,7 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
         # The first tap is copied, not added to zeros, when it covers every output channel: 0 + a = a except
         # for the sign of an exact zero, which the next layer's snap (or the int16 output) turns into +0.
         copy_first = w.spans[0][2:] == (0, w.cout)
-        out = np.empty((w.cout, length)) if copy_first else np.zeros((w.cout, length))
+        out = np.empty((w.cout, length), w.accumulate) if copy_first else np.zeros((w.cout, length), w.accumulate)
         # output positions in blocks: the taps' partial sums of a whole 3-second window would take tens of
         # MB; a block's products are the same sums, so the bits do not depend on the blocking
         halo = (w.taps - 1) * w.dilation

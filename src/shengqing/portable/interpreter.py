@@ -168,8 +168,9 @@ class GraphInterpreter:
         name = _OP_NAMES.get(max(code.builtinCode, code.deprecatedBuiltinCode), "?")
         return Op(name, _options(op), [int(i) for i in op.inputs], [int(i) for i in op.outputs])
 
-    def _weights(self, op: Op, *, dense: bool) -> Weights:
-        """The product weights of a FULLY_CONNECTED or CONV_2D operator (see :class:`.conv.Weights`)."""
+    def _weights(self, op: Op, *, dense: bool, single: bool = False) -> Weights:
+        """The product weights of a FULLY_CONNECTED or CONV_2D operator (see :class:`.conv.Weights`;
+        ``single``: float weights at 8 bits in single precision)."""
         index = op.inputs[1]
         values, tensor = self._constants[index], self._tensors[index]
         int8_scale = None
@@ -187,7 +188,8 @@ class GraphInterpreter:
             raise ModelCorruptError("the portable kernels run stride-1 one-dimensional convolutions only")
         dilation = options["dilationHFactor"] if kh > 1 else options["dilationWFactor"]
         return Weights.prepare(values.reshape(cout, max(kh, kw), cin), int8_scale, bias, dense=False,
-                               dilation=int(dilation), same=options["padding"] == schema.Padding.SAME)
+                               dilation=int(dilation), same=options["padding"] == schema.Padding.SAME,
+                               single=single)
 
 
 class PortableInterpreter(GraphInterpreter):

@@ -2,8 +2,9 @@
 
 MB-MelGAN is a stack of 1-D convolutions, so its tensors are all ``[1, L, C]`` (or with a unit axis added
 for CONV_2D). Keeping them as ``[C, L]`` makes the per-position quantisation a fast column reduction and the
-taps' shifts contiguous slices: several times faster than the generic interpreter. Products are exact in
-the GEMM's float type (see :mod:`.conv`), elementwise work uses basic IEEE operations.
+taps' shifts contiguous slices: several times faster than the generic interpreter. Its convolutions run in
+single precision: weights and activations at 8 significant bits, products exact in float32 chunks, chunks
+and taps added in float32 in a fixed order (see :mod:`.conv`); elementwise work uses basic IEEE operations.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class _Padded:
 
 
 class SequenceInterpreter(GraphInterpreter):
-    """Runs a purely convolutional sequence graph (the vocoder): activations in float32 (finer than the
-    20-bit snapping before each product), exact float64 products."""
+    """Runs a purely convolutional sequence graph (the vocoder): activations in float32, snapped to 8 bits
+    before each product, exact float32 products (:data:`.conv._SINGLE_BITS`)."""
 
     def _convert_input(self, value: np.ndarray, tensor_type: int) -> Any:
         return np.ascontiguousarray(np.asarray(value, np.float32)[0].T)  # [1, L, C] → [C, L]
@@ -46,7 +47,7 @@ class SequenceInterpreter(GraphInterpreter):
             raise ModelCorruptError(f"the portable vocoder kernels have no {op.name} operator",
                                     hint="use SHENGQING_KERNELS=fast for this model")
         if op.name == "CONV_2D":
-            op.prepared["conv"] = self._weights(op, dense=False)
+            op.prepared["conv"] = self._weights(op, dense=False, single=True)
         elif op.name == "MIRROR_PAD" and op.options["mode"] != 0:
             raise ModelCorruptError("the portable vocoder kernels mirror-pad in REFLECT mode only")
         elif op.name == "QUANTIZE":
