@@ -196,7 +196,7 @@ def _convolution_operand(x: np.ndarray, w: Weights, axis: int) -> tuple[np.ndarr
     return w.snap_input(x, axis=axis), None
 
 
-#: Elements of one block of tap partial sums (float64): 4 MB.
+#: Elements of one block of tap partial sums: 4 MB in float64.
 _BLOCK_ELEMENTS = 1 << 19
 
 

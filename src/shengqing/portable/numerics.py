@@ -16,8 +16,9 @@ the compiler's choice of fused multiply-add:
 3. **Reductions in a fixed order** (:func:`ordered_sum`): a pairwise tree written out in NumPy calls,
    never ``np.sum`` on floats (its blocking is an implementation detail).
 
-20 bits keep the arithmetic far finer than the model's own int8 weights or the 8-bit sub-band quantisation
-of its vocoder: the audio is equivalent to float inference (see docs/consistency.md for the measurements).
+20 bits keep the arithmetic far finer than the model's own int8 weights: the audio is equivalent to float
+inference. The vocoder's convolutions keep 8 bits instead and multiply in float32 (:mod:`.conv`), as fine as
+the 8-bit sub-band quantisation the vocoder applies itself (docs/consistency.md has the measurements).
 """
 
 from __future__ import annotations
