@@ -83,7 +83,8 @@ class Weights:
     """Weights ready for exact products.
 
     ``matrix``: for a convolution the taps stacked as ``[K·Cout, Cin]``; for a dense layer ``[Cin, Cout]``;
-    float32 for int8 weights (against :func:`dynamic_int8` activations), float64 otherwise (20 bits).
+    float32 for int8 weights (against :func:`dynamic_int8` activations) and for single-precision layers (8
+    bits), float64 otherwise (20 bits).
     ``post_scale``: the int8 weights' scale applied to the output (None for snapped float weights).
     ``spans``: per tap, ``(tap, first matrix row, first output channel, last + 1)`` — the rows of a tap that are
     all zero are left out of the matrix (a polyphase upsampler's phases each use two of its three taps).
@@ -109,7 +110,8 @@ class Weights:
 
     def product(self, snapped: np.ndarray) -> np.ndarray:
         """``matrix @ snapped`` (convolution layout) in the matrix's dtype — the cast is exact, at most 20
-        significant bits — as ``accumulate``; float32 products chunk by chunk, each exact."""
+        significant bits — as ``accumulate``; float32 products chunk by chunk, each exact, the chunks added
+        in ``accumulate`` in order."""
         operand = snapped.astype(self.matrix.dtype, copy=False)
         size = operand.shape[0]
         if not self.chunk or size <= self.chunk:
