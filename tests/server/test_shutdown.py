@@ -11,7 +11,9 @@ import httpx
 
 from .conftest import SEED, Server
 
-LONG = "".join(SEED) * 5  # ≈ 230 characters: several seconds of synthesis, more than uvicorn's old 5 s grace
+# ≈ 550 characters: two at once take longer than uvicorn's old 5 s grace (8 s on a 2-core AMD EPYC with the
+# single-precision vocoder; 230 characters took only 3.6 s there)
+LONG = "".join(SEED) * 12
 
 
 def post_in_background(url: str, results: list[httpx.Response | BaseException]) -> threading.Thread:
