@@ -87,7 +87,9 @@ PLATFORMS = {p.name: p for p in (
     Platform("arm64", "Debian bookworm arm64 root, qemu-aarch64 -cpu max (Armv9 with SVE2 and SME: OpenBLAS "
              "picks its armv9sme kernels)", arm64=True),
     Platform("arm64-n1", "Debian bookworm arm64 root, qemu-aarch64 -cpu neoverse-n1 (AWS Graviton2, Ampere "
-             "Altra; NEON, OpenBLAS NEOVERSEN1 kernels)", arm64=True, env=(("QEMU_CPU", "neoverse-n1"),)),
+             "Altra; NEON, OpenBLAS NEOVERSEN1 kernels)", arm64=True,
+             # named, as on x86: on an AMD EPYC host OpenBLAS's detection gave its generic armv8 kernels here
+             env=(("QEMU_CPU", "neoverse-n1"), ("OPENBLAS_CORETYPE", "NEOVERSEN1"))),
     Platform("arm64-a76", "Debian bookworm arm64 root, qemu-aarch64 -cpu cortex-a76 (Raspberry Pi 5; OpenBLAS "
              "falls back to its generic ARMV8 kernels)", arm64=True, env=(("QEMU_CPU", "cortex-a76"),)),
     Platform("arm64-a64fx", "Debian bookworm arm64 root, qemu-aarch64 -cpu a64fx (Fujitsu A64FX: 512-bit SVE; "

@@ -29,7 +29,8 @@ def _matrix() -> Any:
     # OpenBLAS's own detection under qemu-user may see the host (Haswell kernels under -cpu Nehalem on an AMD EPYC)
     ("nehalem", {"OPENBLAS_CORETYPE": "Nehalem"}, ["qemu-x86_64-static", "-cpu", "Nehalem"]),
     ("haswell", {"OPENBLAS_CORETYPE": "Haswell"}, ["qemu-x86_64-static", "-cpu", "Haswell"]),
-    ("arm64-n1", {"QEMU_CPU": "neoverse-n1"}, ["bash", str(SCRIPTS / "arm64-run.sh")]),
+    ("arm64-n1", {"QEMU_CPU": "neoverse-n1", "OPENBLAS_CORETYPE": "NEOVERSEN1"},
+     ["bash", str(SCRIPTS / "arm64-run.sh")]),
     ("arm64-a76", {"QEMU_CPU": "cortex-a76"}, ["bash", str(SCRIPTS / "arm64-run.sh")]),
 ])
 def test_each_platform_runs_with_its_cpu_model_and_blas_kernels(
