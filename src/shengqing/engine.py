@@ -305,9 +305,7 @@ class Synthesizer:
                     # without the windows' overlap. The cut never changes the samples (see vocoder.py).
                     first_or_last = (index == 0 and last_job is None) or pending is None
                     pieces = self._workers if first_or_last else 1
-                    # Streaming queues a phrase's acoustic call behind the previous phrase's windows, so earlier
-                    # audio comes first; a whole synthesis queues every call at once, so that no worker idles
-                    # while another runs the acoustic model (RTF 0.90×, docs/consistency.md)
+                    # only streaming orders the acoustic calls behind earlier windows (see PhraseJob)
                     last_job = PhraseJob(self, current, pieces, after=last_job if streaming else None)
                     inflight.append((current, last_job))
                 if not inflight:

@@ -88,8 +88,6 @@ class Weights:
     ``post_scale``: the int8 weights' scale applied to the output (None for snapped float weights).
     ``spans``: per tap, ``(tap, first matrix row, first output channel, last + 1)`` — the rows of a tap that are
     all zero are left out of the matrix (a polyphase upsampler's phases each use two of its three taps).
-    ``accumulate``: the dtype the chunks' products and the taps are added in (float32 for single-precision
-    layers, float64 otherwise).
     """
 
     matrix: np.ndarray
@@ -102,7 +100,12 @@ class Weights:
     activation_bits: int = nm.BITS
     spans: tuple[tuple[int, int, int, int], ...] = ()
     chunk: int = 0  # contracted terms per exact float32 product (0: all at once)
-    accumulate: np.dtype[Any] = _F64
+
+    @property
+    def accumulate(self) -> np.dtype[Any]:
+        """The dtype the chunks' products and the taps are added in: float32 for single-precision layers
+        (float weights in a float32 matrix), float64 otherwise."""
+        return self.matrix.dtype if self.post_scale is None else _F64
 
     def snap_input(self, x: np.ndarray, axis: int) -> np.ndarray:
         """``x`` snapped (in its own dtype) for this layer's products (float weights)."""
@@ -139,13 +142,11 @@ class Weights:
         contracted = values.shape[-1]
         bits: int = nm.BITS
         chunk = 0
-        dtype: np.dtype[Any] = np.dtype("float64")
-        accumulate: np.dtype[Any] = _F64
+        dtype: np.dtype[Any] = _F64
         if int8_scale is None and single and _single_precision_fits(values.reshape(cout, -1)):
             integer = nm.snap(values.reshape(cout, -1), axis=1, bits=_SINGLE_BITS).reshape(values.shape)
             post = None
             bits, chunk, dtype = _SINGLE_BITS, _SINGLE_TERMS, np.dtype("float32")
-            accumulate = dtype
         elif int8_scale is None:
             integer = nm.snap(values.reshape(cout, -1), axis=1).reshape(values.shape)
             post = None
@@ -178,8 +179,8 @@ class Weights:
         if contracted > nm.MAX_TERMS:
             raise ValueError("contracted length exceeds the exact range")
         return cls(matrix, None if post is None else post.reshape(post_shape),
-                   None if bias is None else np.asarray(bias, accumulate).reshape(bias_shape),
-                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk, accumulate)
+                   None if bias is None else np.asarray(bias, _F64 if post is not None else dtype).reshape(bias_shape),
+                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk)
 
 
 def _single_precision_fits(rows: np.ndarray) -> bool:
