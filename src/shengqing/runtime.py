@@ -22,20 +22,18 @@ Kernel modes:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
 import os
 import platform
-import threading
 import weakref
-from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from ._native import native_stderr_silenced
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -72,25 +70,8 @@ class KernelMode(StrEnum):
 KERNEL_MODES = tuple(mode.value for mode in KernelMode)
 
 
-_STDERR_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """LiteRT's C++ logger prints "INFO: Created … XNNPACK delegate" to fd 2 and has no switch for it."""
-    with _STDERR_LOCK:
-        try:
-            saved = os.dup(2)
-        except OSError:  # no stderr at all
-            yield
-            return
-        try:
-            with open(os.devnull, "wb") as devnull:
-                os.dup2(devnull.fileno(), 2)
-                yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+#: LiteRT's C++ logger prints "INFO: Created … XNNPACK delegate" to fd 2 and has no switch for it.
+_native_stderr_silenced = native_stderr_silenced
 
 
 def model_bytes(model: ModelSource) -> bytes:
@@ -107,15 +88,18 @@ def make_interpreter(model: ModelSource, mode: KernelMode, threads: int = 1, *, 
     """An interpreter over ``model`` for the given kernel mode (single-threaded unless asked).
 
     ``portable``: a :mod:`shengqing.portable` interpreter (``sequence``: the channel-major one for the
-    purely convolutional vocoder); it is re-entrant, so one instance may serve every thread, and ignores
-    ``threads`` (BLAS is held to one thread, see :func:`limit_blas_threads`; a call's cores are set with
-    :func:`shengqing.portable.parallel.cores`). Otherwise LiteRT's interpreter.
+    purely convolutional vocoder); it is re-entrant, so one instance may serve every thread, ``threads`` of
+    them at once at full speed (its int8 products keep a copy of their weights per thread, see
+    :class:`shengqing.portable.integer.IntegerProduct`); BLAS is held to one thread
+    (:func:`limit_blas_threads`), and a call's cores are set with :func:`shengqing.portable.parallel.cores`.
+    Otherwise LiteRT's interpreter.
     """
     if mode is KernelMode.PORTABLE:
         from .portable import PortableInterpreter, SequenceInterpreter
 
         content = model_bytes(model)
-        interpreter = SequenceInterpreter(content) if sequence else PortableInterpreter(content)
+        interpreter = (SequenceInterpreter(content, concurrency=threads) if sequence
+                       else PortableInterpreter(content, concurrency=threads))
         del content
         release_free_memory()  # decoding the flatbuffer left ~20 MB of freed Python objects in the heap
         return interpreter

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from . import integer as integer_products
 from . import numerics as nm
+from .integer import IntegerProduct
 from .parallel import split_columns
 
 #: Int8 weights run in single precision, twice as fast as double: the quantized activations less their
@@ -36,6 +38,8 @@ _SINGLE_TERMS = 256
 #: activations' grid is at least 2^-107 (:func:`.numerics.snap` zeroes float32 slices below 2^-100), so
 #: every weight channel's peak must reach 2^-12; a layer with a smaller one keeps 20 bits in float64.
 _SINGLE_SMALLEST_PEAK = 2.0**-12
+#: Below this many weights a LiteRT call (≈ 40 µs with its resize) costs more than the float32 product.
+_INTEGER_MIN_WEIGHTS = 1 << 16
 _F32 = np.float32
 _F64 = np.dtype("float64")
 
@@ -43,16 +47,25 @@ _F64 = np.dtype("float64")
 def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray]:
     """XNNPACK's dynamic int8 quantization of ``x`` [N, K] (per row, or the whole array as one row).
 
+    Returns ``q - zero_point`` (integers in [-255, 255], float32) and the dequantization scale per row
+    ([N, 1], or [1, 1]); :func:`quantize_int8` has the steps.
+    """
+    quantized, zero_point, scale = quantize_int8(x, per_row=per_row)
+    return quantized - zero_point, scale
+
+
+def quantize_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """XNNPACK's dynamic int8 quantization of ``x`` [N, K]: ``(q, zero_point, scale)``, float32.
+
     Each row's range, widened to include 0, maps onto -128…127: ``multiplier = 255 / (max - min)``, the
     zero point is the nearer end's nudged offset, ``q = clamp(rint(x · m) + zero_point)`` with ``m`` the
     reciprocal of the dequantization scale ``1 / multiplier`` (as XNNPACK rounds it). All float32, IEEE
-    operations only. Returns ``q - zero_point`` (integers, float32) and the dequantization scale per row
-    ([N, 1], or [1, 1]).
+    operations only. ``zero_point`` and ``scale`` are per row ([N, 1], or [1, 1]).
     """
     x = np.asarray(x, _F32)
     rows = x if per_row else x.reshape(1, -1)
     if rows.shape[1] == 0:
-        return x.copy(), np.ones((rows.shape[0], 1), _F32)
+        return x.copy(), np.zeros((rows.shape[0], 1), _F32), np.ones((rows.shape[0], 1), _F32)
     low = np.minimum(_F32(0), np.min(rows, axis=1, keepdims=True))
     high = np.maximum(_F32(0), np.max(rows, axis=1, keepdims=True))
     flat = low == high
@@ -63,7 +76,7 @@ def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarra
                                  _F32(-128), _F32(127)))
     scale = _F32(1) / multiplier
     quantized = np.clip(np.rint(rows * (_F32(1) / scale)) + zero_point, _F32(-128), _F32(127))
-    return (quantized - zero_point).reshape(x.shape), scale
+    return quantized.reshape(x.shape), zero_point, scale
 
 
 def _scale_sums(sums: np.ndarray, scale: np.ndarray | float, w: Weights, channels_last: bool) -> np.ndarray:
@@ -83,8 +96,8 @@ class Weights:
     """Weights ready for exact products.
 
     ``matrix``: for a convolution the taps stacked as ``[K·Cout, Cin]``; for a dense layer ``[Cin, Cout]``;
-    float32 for int8 weights (against :func:`dynamic_int8` activations) and for single-precision layers (8
-    bits), float64 otherwise (20 bits).
+    float32 for int8 weights (against :func:`quantize_int8` activations) and for single-precision layers (8
+    bits), float64 otherwise (20 bits); where ``integer`` takes the products, only its shape is kept.
     ``post_scale``: the int8 weights' scale applied to the output (None for snapped float weights).
     ``spans``: per tap, ``(tap, first matrix row, first output channel, last + 1)`` — the rows of a tap that are
     all zero are left out of the matrix (a polyphase upsampler's phases each use two of its three taps).
@@ -100,6 +113,12 @@ class Weights:
     activation_bits: int = nm.BITS
     spans: tuple[tuple[int, int, int, int], ...] = ()
     chunk: int = 0  # contracted terms per exact float32 product (0: all at once)
+    #: int8 weights in integer arithmetic (:mod:`.integer`), where this CPU's proved it exact; otherwise
+    #: the float32 products of ``matrix``
+    integer: IntegerProduct | None = None
+    #: per output channel, the sum of its int8 weights over every tap: times the input's zero point, what
+    #: the products of the raw quantized input take too much
+    weight_sums: np.ndarray | None = None
 
     @property
     def accumulate(self) -> np.dtype[Any]:
@@ -115,7 +134,7 @@ class Weights:
         """``matrix @ snapped`` (convolution layout) in the matrix's dtype — the cast is exact, at most 20
         significant bits — as ``accumulate``; float32 products chunk by chunk, each exact, the chunks added
         in ``accumulate`` in order."""
-        operand = snapped.astype(self.matrix.dtype, copy=False)
+        operand = snapped.astype(self._multiplied().dtype, copy=False)
         size = operand.shape[0]
         if not self.chunk or size <= self.chunk:
             return np.asarray(nm.matmul(self.matrix, operand), self.accumulate)
@@ -124,20 +143,38 @@ class Weights:
             out += nm.matmul(self.matrix[:, first:first + self.chunk], operand[first:first + self.chunk])
         return out
 
+    def int8_rows_product(self, q: np.ndarray) -> np.ndarray:
+        """The exact sums of ``q`` [N, Cin] (raw int8 values, as :func:`quantize_int8` gives them) times the
+        int8 weights, positions as rows (:meth:`dense_product` or :meth:`rows_product`); the caller takes
+        off the zero point's share (``weight_sums``)."""
+        if self.integer is not None:
+            return self.integer(q)
+        return self.rows_product(q) if self.spans else self.dense_product(q)  # a convolution has spans
+
     def dense_product(self, rows: np.ndarray) -> np.ndarray:
         """``rows @ matrix`` for a dense layer's ``[Cin, Cout]`` matrix, as :meth:`product`."""
-        return _chunked_rows_product(rows.astype(self.matrix.dtype, copy=False), self.matrix, self.chunk)
+        matrix = self._multiplied()
+        return _chunked_rows_product(rows.astype(matrix.dtype, copy=False), matrix, self.chunk)
 
     def rows_product(self, rows: np.ndarray) -> np.ndarray:
         """``rows @ matrix.T`` for a convolution's ``[K·Cout, Cin]`` matrix (positions as rows)."""
-        return _chunked_rows_product(rows.astype(self.matrix.dtype, copy=False), self.matrix.T, self.chunk)
+        matrix = self._multiplied()
+        return _chunked_rows_product(rows.astype(matrix.dtype, copy=False), matrix.T, self.chunk)
+
+    def _multiplied(self) -> np.ndarray:
+        """``matrix`` for a BLAS product (never that of a layer whose weights ``integer`` holds)."""
+        if self.integer is not None:
+            raise RuntimeError("this layer's products are taken by its IntegerProduct")
+        return self.matrix
 
     @classmethod
     def prepare(cls, values: np.ndarray, int8_scale: np.ndarray | None, bias: np.ndarray | None, *,
-                dense: bool, dilation: int = 1, same: bool = False, single: bool = False) -> Weights:
+                dense: bool, dilation: int = 1, same: bool = False, single: bool = False,
+                concurrency: int = 1) -> Weights:
         """``values``: ``[Cout, Cin]`` (dense) or ``[Cout, K, Cin]`` (convolution); int8 weights come with
         their scale (one, or one per output channel). ``single``: float weights at 8 bits in float32 (see
-        ``_SINGLE_BITS``), where their size allows."""
+        ``_SINGLE_BITS``), where their size allows. ``concurrency``: threads that may call at once (an
+        :class:`.integer.IntegerProduct` keeps a copy of the weights per thread it serves at once)."""
         cout = values.shape[0]
         contracted = values.shape[-1]
         bits: int = nm.BITS
@@ -178,9 +215,18 @@ class Weights:
             post_shape = bias_shape = (-1, 1)
         if contracted > nm.MAX_TERMS:
             raise ValueError("contracted length exceeds the exact range")
+        exact_integers: IntegerProduct | None = None
+        weight_sums = None if post is None else integer.reshape(cout, -1).sum(axis=1)
+        if (post is not None and contracted <= integer_products.MAX_TERMS and integer.size >= _INTEGER_MIN_WEIGHTS
+                and integer_products.available()):
+            outputs_by_terms = (matrix.T if dense else matrix).astype(np.int8)
+            exact_integers = IntegerProduct(outputs_by_terms, concurrency)
+            # the weights live in the LiteRT models now: the matrix keeps its shape, with no data
+            matrix = np.broadcast_to(np.int8(0), matrix.shape)
         return cls(matrix, None if post is None else post.reshape(post_shape),
                    None if bias is None else np.asarray(bias, _F64 if post is not None else dtype).reshape(bias_shape),
-                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk)
+                   cout, taps, dilation, same, bits, tuple(spans) if not dense else (), chunk,
+                   exact_integers, weight_sums)
 
 
 def _single_precision_fits(rows: np.ndarray) -> bool:
@@ -190,13 +236,9 @@ def _single_precision_fits(rows: np.ndarray) -> bool:
     return bool(np.all(nonzero >= _SINGLE_SMALLEST_PEAK))
 
 
-def _convolution_operand(x: np.ndarray, w: Weights, axis: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """A convolution's input ready for exact products, channels along ``axis``: int8 layers quantize the
-    whole input at one scale, as XNNPACK's convolutions do (SAME padding, the zero point, becomes 0), and
-    return that scale; float layers snap each position (scale None)."""
-    if w.post_scale is not None:
-        return dynamic_int8(x, per_row=False)
-    return w.snap_input(x, axis=axis), None
+def _snapped_operand(x: np.ndarray, w: Weights, axis: int) -> np.ndarray:
+    """A float layer's convolution input ready for exact products (each position snapped)."""
+    return w.snap_input(x, axis=axis)
 
 
 #: Elements of one block of tap partial sums: 4 MB in float64.
@@ -211,7 +253,9 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
     ``R = W_stacked @ X`` gives every tap's exact partial sum at every position; output ``t`` is
     ``Σ_k R_k[t + k·d]`` added in tap order, then the int8 scale and the bias.
     """
-    snapped, scale = _convolution_operand(x, w, axis=0)
+    if w.post_scale is not None:  # int8 weights: the acoustic model's layout does the work
+        return conv1d_rows(np.asarray(x).T, w).T.astype(x.dtype, copy=False)
+    snapped = _snapped_operand(x, w, axis=0)
     if reflect != (0, 0):
         snapped = _reflect(snapped, *reflect)
     if w.same and w.taps > 1:
@@ -239,8 +283,6 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
                     out[:, first:last] = partial[row:row + hi - lo, start:start + span]
                 else:
                     out[lo:hi, first:last] += partial[row:row + hi - lo, start:start + span]
-    if scale is not None:
-        return _scale_sums(out, scale, w, channels_last=False).astype(x.dtype, copy=False)
     if w.bias is not None:
         out += w.bias
     return out.astype(x.dtype, copy=False)
@@ -249,24 +291,40 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
 def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
     """:func:`conv1d` with positions as rows, ``x`` [L, Cin] → [L', Cout]: the layout of the acoustic model
     (short sequences, wide channels), with no transposes. SAME padding only (no mirror padding there)."""
-    snapped, scale = _convolution_operand(x, w, axis=1)
-    if w.same and w.taps > 1:
-        total = (w.taps - 1) * w.dilation
-        snapped = np.pad(snapped, ((total // 2, total - total // 2), (0, 0)))
-    length = snapped.shape[0] - (w.taps - 1) * w.dilation
-    partial = w.rows_product(snapped)
+    total = (w.taps - 1) * w.dilation if w.same else 0
+    if w.post_scale is not None:
+        # int8 weights: the whole input at one scale, as XNNPACK's convolutions do; SAME padding is its zero
+        # point (the real value 0)
+        q, zero_point, scale = quantize_int8(x, per_row=False)
+        if total:
+            q = np.pad(q, ((total // 2, total - total // 2), (0, 0)), constant_values=zero_point.item())
+        partial = w.int8_rows_product(q)
+    else:
+        snapped = _snapped_operand(x, w, axis=1)
+        if total:
+            snapped = np.pad(snapped, ((total // 2, total - total // 2), (0, 0)))
+        partial = w.rows_product(snapped)
+    length = partial.shape[0] - (w.taps - 1) * w.dilation
     if w.taps == 1:
-        out = partial
+        out = np.asarray(partial, _F64) if w.post_scale is not None else partial
     else:
         out = np.zeros((length, w.cout))
         for k, row, lo, hi in w.spans:  # taps in order; left-out columns would add exact zeros
             start = k * w.dilation
             out[:, lo:hi] += partial[start:start + length, row:row + hi - lo]
-    if scale is not None:
-        return _scale_sums(out, scale, w, channels_last=True)
+    if w.post_scale is not None:
+        return _scale_sums(_less_zero_point(out, zero_point, w), scale, w, channels_last=True)
     if w.bias is not None:
         out += w.bias.reshape(-1)
     return out
+
+
+def _less_zero_point(sums: np.ndarray, zero_point: np.ndarray, w: Weights) -> np.ndarray:
+    """``sums`` (float64, in place) of the raw int8 input less the zero point's share: the exact sums of
+    ``q - zero_point``, integers below 2^53."""
+    assert w.weight_sums is not None
+    sums -= zero_point.astype(_F64) * w.weight_sums
+    return sums
 
 
 def _chunked_rows_product(rows: np.ndarray, matrix: np.ndarray, chunk: int) -> np.ndarray:
@@ -304,8 +362,9 @@ def dense(rows: np.ndarray, w: Weights) -> np.ndarray:
     """``rows`` [N, Cin] → [N, Cout], exact product then the int8 scales (each row quantized on its own, as
     XNNPACK's fully-connected kernels do) and the bias."""
     if w.post_scale is not None:
-        integers, scale = dynamic_int8(rows, per_row=True)
-        return _scale_sums(w.dense_product(integers), scale, w, channels_last=True)
+        q, zero_point, scale = quantize_int8(rows, per_row=True)
+        sums = np.asarray(w.int8_rows_product(q), _F64)
+        return _scale_sums(_less_zero_point(sums, zero_point, w), scale, w, channels_last=True)
     out = w.dense_product(w.snap_input(rows, axis=1))
     if w.bias is not None:
         out += w.bias

@@ -40,7 +40,8 @@ class GraphInterpreter:
     instance serves every worker (one copy of the weights).
     """
 
-    def __init__(self, model: bytes) -> None:
+    def __init__(self, model: bytes, *, concurrency: int = 1) -> None:
+        self.concurrency = concurrency  # threads that may run the graph at once (see .conv.Weights.prepare)
         try:
             fb = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model, 0))
         except Exception as exc:  # a flatbuffer that does not parse
@@ -181,7 +182,7 @@ class GraphInterpreter:
         bias_index = op.inputs[2] if len(op.inputs) > 2 else -1
         bias = self._constants.get(bias_index) if bias_index >= 0 else None
         if dense:
-            return Weights.prepare(values, int8_scale, bias, dense=True)
+            return Weights.prepare(values, int8_scale, bias, dense=True, concurrency=self.concurrency)
         options = op.options
         cout, kh, kw, cin = values.shape
         if options["strideW"] != 1 or options["strideH"] != 1 or (kh > 1 and kw > 1):
@@ -189,7 +190,7 @@ class GraphInterpreter:
         dilation = options["dilationHFactor"] if kh > 1 else options["dilationWFactor"]
         return Weights.prepare(values.reshape(cout, max(kh, kw), cin), int8_scale, bias, dense=False,
                                dilation=int(dilation), same=options["padding"] == schema.Padding.SAME,
-                               single=single)
+                               single=single, concurrency=self.concurrency)
 
 
 class PortableInterpreter(GraphInterpreter):
