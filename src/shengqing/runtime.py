@@ -172,6 +172,10 @@ def runtime_versions() -> dict[str, str]:
     found["numpy_simd"] = ",".join(sorted(_numpy_simd()))
     found["numpy_dispatch"] = _numpy_dispatch()
     found["blas_core"] = _blas_core()
+    from .portable.integer import available
+
+    # which kernels take the portable int8 layers' sums (the same integers either way; speed differs)
+    found["int8_products"] = "litert-integer" if available() else "blas-float32"
     return found
 
 
