@@ -2,7 +2,8 @@
 whole acoustic model and vocoder, in CPU-seconds per audio-second, measured in one run.
 
 The portable mode snaps every operand to a power-of-two grid so that each product is exact, then multiplies
-in float64 (float weights) or float32 chunks (int8 weights) through NumPy's BLAS. Those GEMMs are a floor
+in float64 or float32 chunks through NumPy's BLAS, or (int8 weights, since f1a9c45) in LiteRT's integer
+kernels (`shengqing.portable.integer`); both kinds of product are timed. Those GEMMs are a floor
 that no rewrite of the surrounding NumPy code can go below; if they alone cost more than the whole fast
 path, a capacity target set from the fast mode cannot be met by the portable design on this machine.
 
@@ -28,6 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
+import shengqing.portable.integer as integer  # noqa: E402
 import shengqing.portable.numerics as nm  # noqa: E402
 from shengqing import Synthesizer  # noqa: E402
 from shengqing.options import SynthesisOptions  # noqa: E402
@@ -49,8 +51,11 @@ class _GemmClock:
         self._inner = nm.matmul
 
     def __call__(self, a: Any, b: Any) -> Any:
+        return self.timed(self._inner, a, b)
+
+    def timed(self, product: Any, *args: Any) -> Any:
         start, wall = time.process_time(), time.perf_counter()
-        out = self._inner(a, b)
+        out = product(*args)
         self.seconds += time.process_time() - start
         self.wall += time.perf_counter() - wall
         return out
@@ -113,6 +118,8 @@ def main() -> int:
     limit_blas_threads()
     clock = _GemmClock()
     nm.matmul = clock
+    integer_call = integer.IntegerProduct.__call__
+    integer.IntegerProduct.__call__ = lambda self, q: clock.timed(integer_call, self, q)  # type: ignore[method-assign]
     rounds: dict[str, list[dict[str, float]]] = {"fast": [], "portable": []}
     load = os.getloadavg()[0]
     for _ in range(args.rounds):

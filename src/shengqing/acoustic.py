@@ -59,9 +59,10 @@ class AcousticModel:
 
     One interpreter serves every worker (one per worker would cost ~30 MB each). LiteRT's calls are
     serialised; the portable interpreter is re-entrant, so its calls run side by side. ``threads`` > 1 lets
-    one call use up to that many cores (the first phrase of a request decides the time to first audio);
-    each call may ask for fewer, so a busy pool is not oversubscribed. The mel does not depend on it (see
-    :mod:`shengqing.runtime` and :mod:`shengqing.portable.parallel`).
+    one call use up to that many cores (the first phrase of a request decides the time to first audio) —
+    in the portable mode for its BLAS products only: the int8 layers' integer products, now most of its
+    products, run on the calling core. Each call may ask for fewer, so a busy pool is not oversubscribed.
+    The mel does not depend on it (see :mod:`shengqing.runtime` and :mod:`shengqing.portable.parallel`).
     """
 
     def __init__(self, model: ModelSource, mode: KernelMode, *, threads: int = 1) -> None:

@@ -104,7 +104,8 @@ class Synthesizer:
         # outputs, not its sums, so the bits are the same at any thread count (tested), and two threads
         # sharing one interpreter's weights and arena beat two interpreters contending for the caches.
         # Portable mode: one worker per core, each single-threaded (NumPy's BLAS held to one thread); an
-        # acoustic call borrows idle workers' cores (portable.parallel).
+        # acoustic call may borrow idle workers' cores for its BLAS products (portable.parallel); its int8
+        # layers' integer products run on its own core.
         if self.kernels is KernelMode.PORTABLE:
             limit_blas_threads()
             self._cores_per_worker = 1

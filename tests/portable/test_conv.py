@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shengqing.portable.conv import Weights, conv1d, conv1d_rows, dense, dynamic_int8
+from shengqing.portable.conv import Weights, conv1d, conv1d_rows, dense, quantize_int8
+
+
+def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The quantized activations less their zero point (integers in [-255, 255]) and the scale."""
+    q, zero_point, scale = quantize_int8(x, per_row=per_row)
+    return q - zero_point, scale
 
 
 def test_int8_products_are_exact_at_the_worst_case() -> None:

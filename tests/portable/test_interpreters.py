@@ -19,7 +19,7 @@ from test_numerics import reordered_matmul
 from shared_helpers import standard_texts
 from shengqing.acoustic import AcousticModel, PhonemeControls
 from shengqing.models.store import ACOUSTIC_FILE, VOCODER_FILE, InstalledModel
-from shengqing.portable import PortableInterpreter, SequenceInterpreter
+from shengqing.portable import PortableInterpreter, SequenceInterpreter, integer
 from shengqing.portable import numerics as nm
 from shengqing.runtime import KernelMode, make_interpreter
 
@@ -117,9 +117,18 @@ def test_portable_vocoder_is_transparent(model_bytes: dict[str, bytes], acoustic
     assert snr(generic) > 40.0, f"generic interpreter SNR {snr(generic):.1f} dB"
 
 
+@pytest.fixture(params=["integer", "blas"])
+def int8_products(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the int8 layers may take their sums: LiteRT's integer kernels, or float32 BLAS (where a
+    CPU fails their probe), which the summation-order and core-split checks below reach."""
+    if request.param == "blas":
+        monkeypatch.setattr(integer, "available", lambda: False)
+    return str(request.param)
+
+
 def test_portable_models_ignore_summation_order_and_threads(
         model_bytes: dict[str, bytes], phrase: tuple[np.ndarray, PhonemeControls],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, int8_products: str) -> None:
     from threadpoolctl import threadpool_limits
 
     ids, controls = phrase
@@ -139,7 +148,7 @@ def test_portable_models_ignore_summation_order_and_threads(
 
 
 def test_portable_acoustic_model_on_several_cores_and_side_by_side(
-        model_bytes: dict[str, bytes], engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        model_bytes: dict[str, bytes], engine: Any, monkeypatch: pytest.MonkeyPatch, int8_products: str) -> None:
     """A call given idle cores splits its products over helper threads, and calls from several workers run
     at once (the interpreter is re-entrant): every mel, duration and f0 stays the single-threaded bits."""
     model = AcousticModel(model_bytes[ACOUSTIC_FILE], KernelMode.PORTABLE, threads=4)

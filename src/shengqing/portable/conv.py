@@ -4,7 +4,7 @@ Weights are prepared once: float weights are snapped per output channel (see :fu
 activations per position, so every GEMM below is exact whatever BLAS does (see :mod:`.numerics`).
 
 Int8 weights (the acoustic model's) are used as the integers they are, against activations quantized to
-int8 the way LiteRT's default XNNPACK kernels do it at run time (:func:`dynamic_int8`): one asymmetric
+int8 the way LiteRT's default XNNPACK kernels do it at run time (:func:`quantize_int8`): one asymmetric
 scale and zero point per row of a fully-connected input and per whole convolution input. The integer
 products are exact, and the scales are applied in float32 with the same IEEE operations in the same order,
 so the portable mode reads each phoneme's duration as the fast mode does far more often than a finer
@@ -42,16 +42,6 @@ _SINGLE_SMALLEST_PEAK = 2.0**-12
 _INTEGER_MIN_WEIGHTS = 1 << 16
 _F32 = np.float32
 _F64 = np.dtype("float64")
-
-
-def dynamic_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray]:
-    """XNNPACK's dynamic int8 quantization of ``x`` [N, K] (per row, or the whole array as one row).
-
-    Returns ``q - zero_point`` (integers in [-255, 255], float32) and the dequantization scale per row
-    ([N, 1], or [1, 1]); :func:`quantize_int8` has the steps.
-    """
-    quantized, zero_point, scale = quantize_int8(x, per_row=per_row)
-    return quantized - zero_point, scale
 
 
 def quantize_int8(x: np.ndarray, *, per_row: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
