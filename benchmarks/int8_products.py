@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from shengqing.models.store import ACOUSTIC_FILE, ModelStore  # noqa: E402
 from shengqing.portable import PortableInterpreter, integer  # noqa: E402
-from shengqing.runtime import limit_blas_threads, runtime_versions  # noqa: E402
+from shengqing.runtime import cpu_description, limit_blas_threads, runtime_versions  # noqa: E402
 
 #: a phrase of ~40 phonemes and its ~300 mel frames (the encoder's and the decoder's row counts)
 ROWS = (40, 300)
@@ -81,23 +80,12 @@ def main() -> None:
                              "speedup": round(blas_us / integer_us, 2)})
     summary = {str(n): {"integer_ms": round(t[0] / 1e3, 2), "blas_float32_ms": round(t[1] / 1e3, 2),
                         "speedup": round(t[1] / t[0], 2)} for n, t in totals.items()}
-    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": platform.processor() or platform.machine(),
-              "cpu": _cpu_name(), "runtime": runtime_versions(), "repeats": args.repeats,
-              "all_layers": summary, "layers": rows_out}
+    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpu": cpu_description(), "runtime": runtime_versions(),
+              "repeats": args.repeats, "all_layers": summary, "layers": rows_out}
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for n, s in summary.items():
         print(f"{len(pairs)} int8 layers at {n} rows: integer {s['integer_ms']} ms, "
               f"float32 BLAS {s['blas_float32_ms']} ms ({s['speedup']}x)")
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 if __name__ == "__main__":
