@@ -95,6 +95,7 @@ def test_threads_share_a_bounded_pool_of_interpreters() -> None:
         mp.undo()
     assert all(np.array_equal(r.astype(np.int64), want) for r in results)
     assert product._made <= 2 and peak[0] <= 2
+    assert integer.IntegerProduct(weights, concurrency=64)._concurrency == integer.MAX_INTERPRETERS  # memory
 
 
 @pytest.fixture(scope="module")

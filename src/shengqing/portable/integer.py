@@ -25,6 +25,10 @@ import numpy as np
 #: layer and thread, so a long phrase's decoder (1,000 rows × 3,072 sums) would pin ~12 MB per layer; in
 #: blocks of 64 rows it is 0.8 MB, as fast (1.08 ms for 400 rows, against 1.11 ms at once).
 _BLOCK_ROWS = 64
+#: Interpreters per layer at most, whatever the thread count: each holds a packed copy of its weights (the
+#: acoustic model's: ~30 MB a set), and a further caller's wait is short (these products are about a seventh
+#: of an acoustic call's time).
+MAX_INTERPRETERS = 4
 #: Largest contraction whose every int8 × int8 sum converts to float32 exactly (128 · 127 · n < 2^24).
 MAX_TERMS = 1032
 _LOW, _HIGH = -128.0, 127.0
@@ -109,7 +113,8 @@ class IntegerProduct:
     exact sums, as float32 (see the module docstring).
 
     Thread-safe: each call borrows an interpreter (LiteRT's are not re-entrant) from a pool that grows, as
-    threads call at once, to ``concurrency`` interpreters; a further caller waits for one. Each holds its own
+    threads call at once, to ``concurrency`` interpreters (at most :data:`MAX_INTERPRETERS`); a further
+    caller waits for one. Each holds its own
     packed copy of the weights (about twice their size). The first is made here, so that the process's
     one-time delegate log is silenced at model load, never while other threads log.
     """
@@ -120,7 +125,7 @@ class IntegerProduct:
         self.outputs, self.terms = weights.shape
         self._model = _flatbuffer(weights)
         self._free = threading.Condition()
-        self._concurrency = max(1, concurrency)
+        self._concurrency = max(1, min(concurrency, MAX_INTERPRETERS))
         from .._native import native_stderr_silenced
 
         with native_stderr_silenced():
