@@ -19,20 +19,8 @@ from shengqing.portable.conv import Weights, dense
 from shengqing.runtime import KernelMode
 
 
-def _extremes(outputs: int, terms: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Int8 weights and quantized rows whose sums reach the top of the exact range, both signs, odd."""
-    rng = np.random.default_rng(3)
-    weights = rng.integers(-127, 128, (outputs, terms)).astype(np.int8)
-    weights[0], weights[1] = -127, 127
-    q = rng.integers(-128, 128, (rows, terms)).astype(np.float32)
-    q[0], q[1] = -128.0, 127.0
-    q[2] = -128.0
-    q[2, 3] = -127.0
-    return weights, q
-
-
 def test_integer_products_are_exact_at_the_worst_case() -> None:
-    weights, q = _extremes(48, integer.MAX_TERMS, 150)  # 150 rows: three LiteRT calls of at most 64
+    weights, q = integer.worst_case(48, integer.MAX_TERMS, 150)  # 150 rows: three LiteRT calls of at most 64
     got = integer.IntegerProduct(weights)(q)
     want = q.astype(np.int64) @ weights.astype(np.int64).T
     assert np.abs(want).max() == 128 * 127 * integer.MAX_TERMS and want[2, 0] % 2 == 1
@@ -55,7 +43,7 @@ def test_the_probe_passes_here_and_rejects_an_inexact_kernel(monkeypatch: pytest
 def test_a_layer_uses_them_only_where_proved(monkeypatch: pytest.MonkeyPatch) -> None:
     """Same layer, integer kernels or float32 BLAS (where the probe fails): the same exact sums, the same
     float32 scaling, the same bits; the full-scale rows make every sum an extreme."""
-    weights, _ = _extremes(64, 1024, 3)
+    weights, _ = integer.worst_case(64, 1024, 3)
     rows = np.random.default_rng(4).standard_normal((70, 1024))
     rows[0], rows[1] = 1.0, -1.0
     scale, bias = np.random.default_rng(5).random(64) * 0.01, np.random.default_rng(6).standard_normal(64)
@@ -70,7 +58,7 @@ def test_a_layer_uses_them_only_where_proved(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_threads_share_a_bounded_pool_of_interpreters() -> None:
-    weights, q = _extremes(256, 512, 90)
+    weights, q = integer.worst_case(256, 512, 90)
     product = integer.IntegerProduct(weights, concurrency=2)
     want = q.astype(np.int64) @ weights.astype(np.int64).T
     inside, peak, lock = [0], [0], threading.Lock()

@@ -20,7 +20,6 @@ import numpy as np
 
 from . import integer as integer_products
 from . import numerics as nm
-from .integer import IntegerProduct
 from .parallel import split_columns
 
 #: Int8 weights run in single precision, twice as fast as double: the quantized activations less their
@@ -105,7 +104,7 @@ class Weights:
     chunk: int = 0  # contracted terms per exact float32 product (0: all at once)
     #: int8 weights in integer arithmetic (:mod:`.integer`), where this CPU's proved it exact; otherwise
     #: the float32 products of ``matrix``
-    integer: IntegerProduct | None = None
+    integer: integer_products.IntegerProduct | None = None
     #: per output channel, the sum of its int8 weights over every tap: times the input's zero point, what
     #: the products of the raw quantized input take too much
     weight_sums: np.ndarray | None = None
@@ -205,12 +204,12 @@ class Weights:
             post_shape = bias_shape = (-1, 1)
         if contracted > nm.MAX_TERMS:
             raise ValueError("contracted length exceeds the exact range")
-        exact_integers: IntegerProduct | None = None
+        exact_integers: integer_products.IntegerProduct | None = None
         weight_sums = None if post is None else integer.reshape(cout, -1).sum(axis=1)
         if (post is not None and contracted <= integer_products.MAX_TERMS and integer.size >= _INTEGER_MIN_WEIGHTS
                 and integer_products.available()):
             outputs_by_terms = (matrix.T if dense else matrix).astype(np.int8)
-            exact_integers = IntegerProduct(outputs_by_terms, concurrency)
+            exact_integers = integer_products.IntegerProduct(outputs_by_terms, concurrency)
             # the weights live in the LiteRT models now: the matrix keeps its shape, with no data
             matrix = np.broadcast_to(np.int8(0), matrix.shape)
         return cls(matrix, None if post is None else post.reshape(post_shape),
@@ -224,11 +223,6 @@ def _single_precision_fits(rows: np.ndarray) -> bool:
     peaks = np.max(np.abs(rows), axis=1) if rows.size else np.zeros(0)
     nonzero = peaks[peaks > 0]
     return bool(np.all(nonzero >= _SINGLE_SMALLEST_PEAK))
-
-
-def _snapped_operand(x: np.ndarray, w: Weights, axis: int) -> np.ndarray:
-    """A float layer's convolution input ready for exact products (each position snapped)."""
-    return w.snap_input(x, axis=axis)
 
 
 #: Elements of one block of tap partial sums: 4 MB in float64.
@@ -245,7 +239,7 @@ def conv1d(x: np.ndarray, w: Weights, reflect: tuple[int, int] = (0, 0)) -> np.n
     """
     if w.post_scale is not None:  # int8 weights: the acoustic model's layout does the work
         return conv1d_rows(np.asarray(x).T, w).T.astype(x.dtype, copy=False)
-    snapped = _snapped_operand(x, w, axis=0)
+    snapped = w.snap_input(x, axis=0)
     if reflect != (0, 0):
         snapped = _reflect(snapped, *reflect)
     if w.same and w.taps > 1:
@@ -290,7 +284,7 @@ def conv1d_rows(x: np.ndarray, w: Weights) -> np.ndarray:
             q = np.pad(q, ((total // 2, total - total // 2), (0, 0)), constant_values=zero_point.item())
         partial = w.int8_rows_product(q)
     else:
-        snapped = _snapped_operand(x, w, axis=1)
+        snapped = w.snap_input(x, axis=1)
         if total:
             snapped = np.pad(snapped, ((total // 2, total - total // 2), (0, 0)))
         partial = w.rows_product(snapped)
