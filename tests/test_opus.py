@@ -14,6 +14,7 @@ import itertools
 import shutil
 import struct
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from shengqing import _opus
 from shengqing.audio import decode, encode
+from shengqing.errors import EncoderUnavailableError
 from shengqing.verify.acoustics import _FILTERS, _db, power_spectrogram
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,6 +134,18 @@ def test_known_answer() -> None:
 def test_the_module_is_the_build_it_names() -> None:
     assert _opus.OpusEncoder().version == _opus.LIBOPUS_VERSION
     assert _opus.build_id().startswith(_opus.LIBOPUS_VERSION + " wasm:")
+
+
+def test_without_wasmtime_opus_is_a_clear_error_and_other_formats_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "wasmtime", None)  # an install that lacks it
+    _opus._runtime.cache_clear()
+    try:
+        with pytest.raises(EncoderUnavailableError, match="wasmtime") as raised:
+            encode(integer_signal(4800), "opus")
+        assert raised.value.code == "encoder_unavailable" and "wav" in str(raised.value.hint)
+        assert decode(encode(integer_signal(4800), "flac"), "flac").tolist() == integer_signal(4800).tolist()
+    finally:
+        _opus._runtime.cache_clear()
 
 
 def _log_mel_error(reference: np.ndarray, other: np.ndarray) -> float:

@@ -101,6 +101,7 @@ PLATFORMS = {p.name: p for p in (
 FIRST_LINE = "你好，欢迎使用语音合成服务。"
 SUITES: dict[str, tuple[dict[str, Any], ...] | None] = {
     "tiny": ({"text": FIRST_LINE, "format": "wav"},),
+    "tiny-opus": tuple({"text": FIRST_LINE, "format": f} for f in ("wav", "opus")),
     "subset": tuple({"text": FIRST_LINE, "format": f} for f in ("wav", "flac", "mp3", "opus")),
     # subset + every item of the default suite that is not plain neutral (every emotion, pitch up and down,
     # speed below and above 1, intensity, volume, pcm): the full suite's code paths at half its cost

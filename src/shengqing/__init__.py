@@ -17,6 +17,7 @@ from ._version import __version__
 from .errors import (
     AuthError,
     ConfigError,
+    EncoderUnavailableError,
     InvalidOptionError,
     LexiconError,
     ModelCorruptError,
@@ -49,11 +50,11 @@ _LAZY = {
 }
 
 __all__ = [
-    "Audio", "AudioChunk", "AuthError", "ConfigError", "Frontend", "InvalidOptionError", "KernelMode",
-    "Lexicon", "LexiconError", "ModelCorruptError", "ModelError", "ModelNotInstalledError", "ModelStore",
-    "NotReproducibleError", "NothingToSayError", "OverloadedError", "SSMLError", "ShengqingError",
-    "StageTimings", "SynthesisOptions", "SynthesisTimeoutError", "Synthesizer", "TextTooLongError",
-    "TimedText", "Timestamps", "UnsupportedFormatError", "__version__",
+    "Audio", "AudioChunk", "AuthError", "ConfigError", "EncoderUnavailableError", "Frontend",
+    "InvalidOptionError", "KernelMode", "Lexicon", "LexiconError", "ModelCorruptError", "ModelError",
+    "ModelNotInstalledError", "ModelStore", "NotReproducibleError", "NothingToSayError", "OverloadedError",
+    "SSMLError", "ShengqingError", "StageTimings", "SynthesisOptions", "SynthesisTimeoutError", "Synthesizer",
+    "TextTooLongError", "TimedText", "Timestamps", "UnsupportedFormatError", "__version__",
 ]
 
 

@@ -13,10 +13,13 @@ import atexit
 import functools
 import struct
 import weakref
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
 import numpy as np
+
+from .errors import EncoderUnavailableError
 
 SAMPLE_RATE = 24000
 BITRATE = 36000  # VBR target, bits/s: the size and log-mel error libsndfile's native opus had on our speech
@@ -30,23 +33,27 @@ _WASM = "opus.wasm"
 LIBOPUS_VERSION = "libopus 1.3.1-shengqing-fixed"  # what the module's opus_get_version_string() says
 
 
-class OpusUnavailableError(RuntimeError):
-    """The WebAssembly runtime or the libopus module could not be loaded."""
+@dataclass(frozen=True)
+class _Runtime:
+    api: Any  # the wasmtime package
+    engine: Any
+    module: Any
 
 
 @functools.cache
-def _runtime() -> tuple[Any, Any]:
-    """The wasmtime engine and compiled libopus module, shared by every encoder (compiled once, ~0.15 s)."""
+def _runtime() -> _Runtime:
+    """wasmtime and the compiled libopus module, shared by every encoder (compiled once, ~0.15 s)."""
     try:
         import wasmtime
-    except ImportError as exc:  # pragma: no cover - wasmtime is a declared dependency
-        raise OpusUnavailableError(f"opus needs the wasmtime package: {exc}") from exc
+    except ImportError as exc:  # a declared dependency, but an install can still lack it
+        raise EncoderUnavailableError(f"opus needs the wasmtime package: {exc}",
+                                      hint="pip install wasmtime, or choose wav, flac or mp3") from exc
     config = wasmtime.Config()
     config.cranelift_nan_canonicalization = True  # NaN bits too are then the same everywhere
     engine = wasmtime.Engine(config)
     module = wasmtime.Module(engine, files("shengqing").joinpath("data", _WASM).read_bytes())
     atexit.register(_close, engine, module)
-    return engine, module
+    return _Runtime(wasmtime, engine, module)
 
 
 _live_stores: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -79,23 +86,19 @@ class OpusEncoder:
     """One libopus encoder (24 kHz mono, VBR) in its own WebAssembly instance; not thread-safe."""
 
     def __init__(self) -> None:
-        import wasmtime
-
-        engine, module = _runtime()
-        self._store = wasmtime.Store(engine)
+        runtime = _runtime()
+        self._store = runtime.api.Store(runtime.engine)
         _live_stores.add(self._store)
-        instance = wasmtime.Instance(self._store, module, [])  # the module is shared; each store is not
+        instance = runtime.api.Instance(self._store, runtime.module, [])  # the module is shared; stores are not
         exports = instance.exports(self._store)
-        memory = exports["memory"]
-        assert isinstance(memory, wasmtime.Memory)
-        self._memory = memory
-        self._exports = {name: _function(exports[name]) for name in _FUNCTIONS}
+        self._memory = exports["memory"]
+        self._exports = {name: exports[name] for name in _FUNCTIONS}
         self._encode = self._exports["sq_encode"]
         error = self._call("sq_alloc", 4)
         self._state = self._call("sq_encoder_new", SAMPLE_RATE, BITRATE, COMPLEXITY, error)
         if not self._state:
             code = struct.unpack("<i", self._memory.read(self._store, error, error + 4))[0]
-            raise OpusUnavailableError(f"libopus refused the encoder settings (error {code})")
+            raise EncoderUnavailableError(f"libopus refused the encoder settings (error {code})")
         #: samples of delay the decoder skips (the encoder's lookahead), at 24 kHz
         self.lookahead = self._call("sq_encoder_lookahead", self._state)
         self._pcm = self._call("sq_alloc", FRAME_SAMPLES * 2)
@@ -108,7 +111,7 @@ class OpusEncoder:
         size = self._encode(self._store, self._state, self._pcm, FRAME_SAMPLES, self._packet, MAX_PACKET_BYTES)
         assert isinstance(size, int)
         if size < 0:  # only a bug here can make libopus fail on a valid frame
-            raise OpusUnavailableError(f"libopus failed to encode a frame (error {size})")
+            raise EncoderUnavailableError(f"libopus failed to encode a frame (error {size})")
         return bytes(self._memory.read(self._store, self._packet, self._packet + size))
 
     def _call(self, name: str, *args: int) -> int:
@@ -122,14 +125,6 @@ class OpusEncoder:
 
 
 _FUNCTIONS = ("sq_encoder_new", "sq_encoder_lookahead", "sq_encode", "sq_version", "sq_alloc")
-
-
-def _function(export: object) -> Any:
-    import wasmtime
-
-    if not isinstance(export, wasmtime.Func):
-        raise OpusUnavailableError(f"{_WASM} does not export the expected functions")
-    return export
 
 
 class OggOpusStream:
@@ -198,7 +193,7 @@ class OggOpusStream:
         for packet in packets:
             lacing += b"\xff" * (len(packet) // 255) + bytes([len(packet) % 255])
         if len(lacing) > 255:  # 10 packets of ≤ 1500 bytes never get here at 32 kbit/s; refuse loudly if so
-            raise OpusUnavailableError("an Ogg page would need more than 255 lacing values")
+            raise EncoderUnavailableError("an Ogg page would need more than 255 lacing values")
         flags = (2 if beginning_of_stream else 0) | (4 if end_of_stream else 0)
         header = (b"OggS" + struct.pack("<BBqIII", 0, flags, granule, _SERIAL, self._sequence, 0)
                   + bytes([len(lacing)]) + bytes(lacing))

@@ -79,6 +79,12 @@ class UnsupportedFormatError(ShengqingError, ValueError):
     code = "unsupported_format"
 
 
+class EncoderUnavailableError(ShengqingError, RuntimeError):
+    """An audio encoder could not be loaded or failed (e.g. the opus module's WebAssembly runtime)."""
+
+    code = "encoder_unavailable"
+
+
 class ModelError(ShengqingError, RuntimeError):
     """The model is missing, corrupt or cannot be installed."""
 

@@ -27,7 +27,7 @@ log = logging.getLogger("shengqing.server")
 STATUS: dict[type[ShengqingError], int] = {
     core.InvalidOptionError: 422, core.NothingToSayError: 422, core.TextTooLongError: 413,
     core.SSMLError: 422, core.LexiconError: 422, core.UnsupportedFormatError: 415, core.ModelError: 503,
-    core.EngineClosedError: 503,
+    core.EngineClosedError: 503, core.EncoderUnavailableError: 503,
     core.OverloadedError: 503, core.SynthesisTimeoutError: 504, core.AuthError: 401, core.ConfigError: 500,
 }
 
@@ -139,6 +139,7 @@ MESSAGES_ZH = {
     "invalid_lexicon": "词典有误", "unsupported_format": "不支持的音频格式（{field}），请换一种格式",
     "model_unavailable": "语音模型不可用，请稍后再试", "model_not_installed": "语音模型尚未安装",
     "model_corrupt": "语音模型文件损坏，请重新安装", "engine_closed": "合成引擎已关闭，请稍后再试",
+    "encoder_unavailable": "该音频格式的编码器不可用，请换一种格式",
     "not_reproducible": "本机合成结果与参考字节不一致，已停止服务",
     "overloaded": "服务器繁忙，请稍后重试", "shutting_down": "服务器正在关闭，请稍后重试",
     "timeout": "合成超时，请缩短文字或改用流式合成", "unauthorized": "缺少或错误的 API 密钥",
