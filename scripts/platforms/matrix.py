@@ -84,8 +84,10 @@ PLATFORMS = {p.name: p for p in (
              "no FMA) kernels", qemu_cpu="Haswell", env=(("OPENBLAS_CORETYPE", "Sandybridge"),)),
     Platform("sandybridge", "qemu-x86_64 -cpu SandyBridge (AVX, no AVX2 or FMA)", qemu_cpu="SandyBridge",
              env=(("OPENBLAS_CORETYPE", "Sandybridge"),)),
-    Platform("arm64", "Debian bookworm arm64 root, qemu-aarch64 -cpu max (Armv9 with SVE2 and SME: OpenBLAS "
-             "picks its armv9sme kernels)", arm64=True),
+    Platform("arm64", "Debian bookworm arm64 root, qemu-aarch64 -cpu max (Armv9 with SVE2 and SME; OpenBLAS's "
+             "own detection: armv9sme on an Intel host, its generic armv8 kernels on an AMD EPYC one)", arm64=True),
+    Platform("arm64-sme", "Debian bookworm arm64 root, qemu-aarch64 -cpu max (Armv9 with SVE2 and SME), OpenBLAS "
+             "held to its armv9sme kernels", arm64=True, env=(("OPENBLAS_CORETYPE", "ARMV9SME"),)),
     Platform("arm64-n1", "Debian bookworm arm64 root, qemu-aarch64 -cpu neoverse-n1 (AWS Graviton2, Ampere "
              "Altra; NEON, OpenBLAS NEOVERSEN1 kernels)", arm64=True,
              # named, as on x86: on an AMD EPYC host OpenBLAS's detection gave its generic armv8 kernels here
@@ -93,7 +95,9 @@ PLATFORMS = {p.name: p for p in (
     Platform("arm64-a76", "Debian bookworm arm64 root, qemu-aarch64 -cpu cortex-a76 (Raspberry Pi 5; OpenBLAS "
              "falls back to its generic ARMV8 kernels)", arm64=True, env=(("QEMU_CPU", "cortex-a76"),)),
     Platform("arm64-a64fx", "Debian bookworm arm64 root, qemu-aarch64 -cpu a64fx (Fujitsu A64FX: 512-bit SVE; "
-             "OpenBLAS A64FX kernels)", arm64=True, env=(("QEMU_CPU", "a64fx"),)),
+             "OpenBLAS A64FX kernels)", arm64=True,
+             # named: OpenBLAS's detection under qemu-aarch64 on an AMD EPYC host gave its generic armv8 kernels
+             env=(("QEMU_CPU", "a64fx"), ("OPENBLAS_CORETYPE", "A64FX"))),
 )}
 
 # Items of the default suite, picked by request: the first standard sentence (the issue's) in every encoded

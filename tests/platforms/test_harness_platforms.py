@@ -32,6 +32,8 @@ def _matrix() -> Any:
     ("arm64-n1", {"QEMU_CPU": "neoverse-n1", "OPENBLAS_CORETYPE": "NEOVERSEN1"},
      ["bash", str(SCRIPTS / "arm64-run.sh")]),
     ("arm64-a76", {"QEMU_CPU": "cortex-a76"}, ["bash", str(SCRIPTS / "arm64-run.sh")]),
+    ("arm64-sme", {"OPENBLAS_CORETYPE": "ARMV9SME"}, ["bash", str(SCRIPTS / "arm64-run.sh")]),
+    ("arm64-a64fx", {"QEMU_CPU": "a64fx", "OPENBLAS_CORETYPE": "A64FX"}, ["bash", str(SCRIPTS / "arm64-run.sh")]),
 ])
 def test_each_platform_runs_with_its_cpu_model_and_blas_kernels(
         name: str, expected_env: dict[str, str], expected_command: list[str], tmp_path: Path,
